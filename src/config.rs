@@ -1,0 +1,359 @@
+//! Client configuration: API key, environments, timeouts, retries, user agent.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use crate::{Client, Error, retry::RetryPolicy};
+
+/// Environment variable read by [`Client::from_env`] for the API key.
+pub const API_KEY_ENV: &str = "ELEVENLABS_API_KEY";
+/// Environment variable read by [`Client::from_env`] for the base URL.
+pub const BASE_URL_ENV: &str = "ELEVENLABS_BASE_URL";
+/// Default per-attempt timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// ElevenLabs API environments, as the official SDKs name them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Environment {
+    /// `https://api.elevenlabs.io`, routed to the closest region.
+    #[default]
+    Production,
+    /// `https://api.us.elevenlabs.io`.
+    Us,
+    /// `https://api.eu.residency.elevenlabs.io` (EU data residency).
+    Eu,
+    /// `https://api.in.residency.elevenlabs.io` (India data residency).
+    India,
+    /// `https://api.sg.residency.elevenlabs.io` (Singapore data residency).
+    Singapore,
+}
+
+impl Environment {
+    /// Every environment, in documentation order.
+    pub const ALL: [Environment; 5] = [
+        Self::Production,
+        Self::Us,
+        Self::Eu,
+        Self::India,
+        Self::Singapore,
+    ];
+
+    /// The environment's base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Self::Production => "https://api.elevenlabs.io",
+            Self::Us => "https://api.us.elevenlabs.io",
+            Self::Eu => "https://api.eu.residency.elevenlabs.io",
+            Self::India => "https://api.in.residency.elevenlabs.io",
+            Self::Singapore => "https://api.sg.residency.elevenlabs.io",
+        }
+    }
+
+    /// The short name used by [`FromStr`](std::str::FromStr): `production`, `us`, `eu`, `in`, `sg`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Us => "us",
+            Self::Eu => "eu",
+            Self::India => "in",
+            Self::Singapore => "sg",
+        }
+    }
+}
+
+impl std::str::FromStr for Environment {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let lower = s.to_ascii_lowercase();
+        let found = match lower.as_str() {
+            "production" | "prod" => Some(Self::Production),
+            "us" => Some(Self::Us),
+            "eu" => Some(Self::Eu),
+            "in" | "india" => Some(Self::India),
+            "sg" | "singapore" => Some(Self::Singapore),
+            _ => None,
+        };
+        found.ok_or_else(|| Error::Config {
+            message: format!(
+                "unknown environment {s:?}; expected one of production, us, eu, in, sg"
+            ),
+        })
+    }
+}
+
+/// An API key. Its `Debug` and `Display` never show it: at most `xi-…` and its last 4
+/// characters (only for keys long enough that this reveals little).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The secret itself; use only to send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The redacted form shown in logs and `Debug` output.
+    pub fn redacted(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() >= 20 {
+            let last4: String = chars[chars.len() - 4..].iter().collect();
+            format!("xi-…{last4}")
+        } else {
+            "xi-…".to_owned()
+        }
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKey({})", self.redacted())
+    }
+}
+
+impl std::fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Per-client settings that the request hook reads (progenitor's "inner" value).
+#[derive(Clone, Debug, Default)]
+pub struct ClientState {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) api_key: Option<ApiKey>,
+}
+
+impl ClientState {
+    /// The retry policy of this client.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The (redacted-on-print) API key of this client, if any.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.api_key.as_ref()
+    }
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    environment: Environment,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: None,
+            environment: Environment::default(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            user_agent: default_user_agent(),
+        }
+    }
+}
+
+/// `elevenlabs-agent-tests/<crate version>`.
+pub fn default_user_agent() -> String {
+    concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned()
+}
+
+impl ClientBuilder {
+    /// The API key, sent as the `xi-api-key` header (marked sensitive).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey::new(key));
+        self
+    }
+
+    /// One of the ElevenLabs environments (default: production). `base_url` overrides it.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// An explicit base URL (a proxy, a fake server, ...); overrides `environment`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Timeout of one attempt, from sending the request to reading the whole body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Timeout of establishing a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy (default: 3 attempts for idempotent requests).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header (default: `elevenlabs-agent-tests/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Builds the client, checking the settings.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = self
+            .base_url
+            .as_deref()
+            .unwrap_or(self.environment.base_url());
+        let base_url = check_base_url(base_url, self.api_key.is_some())?;
+        if self.retry.max_attempts == 0 {
+            return Err(config_error(
+                "RetryPolicy::max_attempts must be at least 1 (1 disables retries)",
+            ));
+        }
+
+        let mut headers = HeaderMap::new();
+        if let Some(key) = &self.api_key {
+            let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
+                config_error("the API key contains characters not allowed in an HTTP header")
+            })?;
+            value.set_sensitive(true);
+            headers.insert("xi-api-key", value);
+        }
+        let http = http_client_builder()
+            .default_headers(headers)
+            .user_agent(self.user_agent)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .build()
+            .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?;
+        let state = ClientState {
+            retry: self.retry,
+            api_key: self.api_key,
+        };
+        Ok(Client::new_with_client(&base_url, http, state))
+    }
+}
+
+fn config_error(message: impl Into<String>) -> Error {
+    Error::Config {
+        message: message.into(),
+    }
+}
+
+/// Validates a base URL and returns it without a trailing `/`. A key is never sent over
+/// plain HTTP except to a loopback host.
+fn check_base_url(url: &str, has_key: bool) -> Result<String, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| config_error(format!("base URL {url:?} is not a valid URL: {e}")))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if has_key && !loopback {
+                return Err(config_error(format!(
+                    "refusing to send the API key over plain http:// to {}; use https:// \
+                     (plain http is allowed only for loopback hosts such as 127.0.0.1)",
+                    parsed.host_str().unwrap_or("")
+                )));
+            }
+        }
+        other => {
+            return Err(config_error(format!(
+                "base URL {url:?} has scheme {other:?}; expected http or https"
+            )));
+        }
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// A `reqwest::ClientBuilder` with the crate's TLS provider installed.
+pub(crate) fn http_client_builder() -> reqwest::ClientBuilder {
+    #[cfg(feature = "rustls")]
+    {
+        // Another provider installed by the application first is fine too.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::builder()
+}
+
+impl Client {
+    /// A client for `base_url` with default settings and no API key.
+    ///
+    /// ```
+    /// let client = elevenlabs_agent_tests::Client::new("https://api.elevenlabs.io");
+    /// assert_eq!(client.baseurl(), "https://api.elevenlabs.io");
+    /// ```
+    pub fn new(base_url: &str) -> Self {
+        let http = http_client_builder()
+            .user_agent(default_user_agent())
+            .timeout(DEFAULT_TIMEOUT)
+            .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+            .build()
+            // Only TLS back-end initialisation can fail here, and that is a broken build.
+            .expect("building the HTTP client with default settings");
+        Self::new_with_client(base_url.trim_end_matches('/'), http, ClientState::default())
+    }
+
+    /// A builder for a configured client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment: the key from `ELEVENLABS_API_KEY`, the base
+    /// URL from `ELEVENLABS_BASE_URL` when set (production otherwise).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder_from_env()?.build()
+    }
+
+    /// [`Client::from_env`] as a builder, to change more settings.
+    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
+        let mut builder = Self::builder();
+        match std::env::var(API_KEY_ENV) {
+            Ok(key) if !key.trim().is_empty() => builder = builder.api_key(key.trim()),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {
+                return Err(config_error(format!(
+                    "{API_KEY_ENV} is not set; create a key at https://elevenlabs.io/app/settings/api-keys"
+                )));
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(config_error(format!("{API_KEY_ENV} is not valid UTF-8")));
+            }
+        }
+        if let Ok(url) = std::env::var(BASE_URL_ENV) {
+            if !url.trim().is_empty() {
+                builder = builder.base_url(url.trim());
+            }
+        }
+        Ok(builder)
+    }
+
+    /// The settings the request hook reads.
+    pub fn state(&self) -> &ClientState {
+        &self.inner
+    }
+}

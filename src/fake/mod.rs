@@ -1,0 +1,1 @@
+//! An embedded fake Tests API server (feature `fake`).

@@ -1,0 +1,9 @@
+//! Request hooks.
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use crate::{Client, config::ClientState};
+
+impl ClientHooks<ClientState> for Client {
+    async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        self.client().execute(request).await
+    }
+}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
+mod generated;
+mod hooks;
+mod open_enum;
+pub mod pagination;
+pub mod prelude;
+pub mod retry;
+
+pub use config::{ClientBuilder, Environment};
+pub use error::{Error, PaginationError, Result};
+pub use generated::{Client, ResponseValue, builder, types};
+pub use retry::RetryPolicy;
+
+/// The generated client's own error type, returned by the generated `.send()` methods;
+/// `?` converts it into [`Error`].
+pub type SendError = progenitor_client::Error<types::HttpValidationError>;

@@ -1,0 +1,1 @@
+//! Cursor pagination as lazy streams (see the pagination issue).
