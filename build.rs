@@ -96,7 +96,9 @@ fn param_bounds_item(raw: &serde_json::Value) -> syn::Item {
     let mut rows = Vec::new();
     let paths = raw.get("paths").and_then(|p| p.as_object());
     for item in paths.into_iter().flat_map(|p| p.values()) {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for op in item.values() {
             let Some(id) = op.get("operationId").and_then(|i| i.as_str()) else {
                 continue;
@@ -133,7 +135,10 @@ fn opt_tokens(v: Option<i64>) -> proc_macro2::TokenStream {
 /// Every component schema that is a string enum: name → (description, values).
 fn string_enums(raw: &serde_json::Value) -> Result<BTreeMap<String, EnumSchema>, String> {
     let mut out = BTreeMap::new();
-    let Some(schemas) = raw.pointer("/components/schemas").and_then(|s| s.as_object()) else {
+    let Some(schemas) = raw
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object())
+    else {
         return Ok(out);
     };
     for (name, schema) in schemas {
