@@ -1,1 +1,168 @@
-fn main() {}
+//! `cargo xtask`: project maintenance tasks. See `cargo xtask --help`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use xtask::source::{DEFAULT_URL, Source};
+use xtask::{Options, Status, refresh};
+
+const USAGE: &str = "\
+usage: cargo xtask refresh-spec [--from PATH|URL] [--check] [--spec-dir DIR]
+
+Refreshes spec/upstream.json (the selected OpenAPI 3.1 fragment, as upstream) and
+spec/openapi.json (its OpenAPI 3.0.3 translation, read by build.rs). The operations
+to keep are listed in spec/selection.json.
+
+options:
+  --from PATH|URL   where to read the upstream document (default: https://api.elevenlabs.io/openapi.json)
+  --check           write nothing; exit 1 if spec/ is out of date with the source
+  --spec-dir DIR    the spec directory (default: spec/ of this workspace)
+  -h, --help        print this help
+
+exit codes: 0 success / up to date, 1 out of date (--check), 2 error";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Command {
+    Help,
+    Refresh(Options),
+}
+
+/// The workspace's `spec/` directory (this crate lives in `<workspace>/xtask`).
+fn default_spec_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).join("spec")
+}
+
+fn parse_args(args: &[String]) -> Result<Command, String> {
+    let mut iter = args.iter();
+    match iter.next().map(String::as_str) {
+        Some("-h" | "--help" | "help") => return Ok(Command::Help),
+        Some("refresh-spec") => {}
+        Some(other) => return Err(format!("unknown task `{other}`")),
+        None => return Err("no task given".into()),
+    }
+    let mut options = Options {
+        source: Source::Url(DEFAULT_URL.into()),
+        spec_dir: default_spec_dir(),
+        check: false,
+    };
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| iter.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--check" if inline.is_none() => options.check = true,
+            "--from" => options.source = Source::parse(&value("--from")?),
+            "--spec-dir" => options.spec_dir = PathBuf::from(value("--spec-dir")?),
+            _ => return Err(format!("unknown argument `{arg}`")),
+        }
+    }
+    Ok(Command::Refresh(options))
+}
+
+/// Prints a line to stdout; a closed pipe (`| head`) is not worth a panic.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+/// Prints a line to stderr, ignoring failures.
+fn complain(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse_args(&args) {
+        Ok(Command::Help) => {
+            say(USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Refresh(options)) => options,
+        Err(message) => {
+            complain(&format!("error: {message}\n\n{USAGE}"));
+            return ExitCode::from(2);
+        }
+    };
+    match refresh(&options) {
+        Ok(outcome) => {
+            let lines: String = outcome.summary.iter().map(|l| format!("\n  {l}")).collect();
+            match outcome.status {
+                Status::UpToDate if options.check => say("spec/ is up to date"),
+                Status::UpToDate => say("spec/ unchanged"),
+                Status::OutOfDate => {
+                    say(&format!("spec/ is out of date with the source:{lines}"));
+                    return ExitCode::from(1);
+                }
+                Status::Updated => {
+                    say(&format!(
+                        "spec/ updated from {}:{lines}",
+                        options.source.describe()
+                    ));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            complain(&format!("error: {e}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn parses_flags() {
+        let Ok(Command::Refresh(o)) = parse_args(&args(&[
+            "refresh-spec",
+            "--from",
+            "x.json",
+            "--check",
+            "--spec-dir=d",
+        ])) else {
+            panic!("not parsed");
+        };
+        assert_eq!(o.source, Source::File("x.json".into()));
+        assert!(o.check);
+        assert_eq!(o.spec_dir, PathBuf::from("d"));
+    }
+
+    #[test]
+    fn defaults() {
+        let Ok(Command::Refresh(o)) = parse_args(&args(&["refresh-spec"])) else {
+            panic!("not parsed");
+        };
+        assert_eq!(o.source, Source::Url(DEFAULT_URL.into()));
+        assert!(!o.check);
+        assert!(o.spec_dir.ends_with("spec"));
+    }
+
+    #[test]
+    fn help_and_errors() {
+        assert_eq!(parse_args(&args(&["--help"])), Ok(Command::Help));
+        assert_eq!(
+            parse_args(&args(&["refresh-spec", "-h"])),
+            Ok(Command::Help)
+        );
+        assert!(parse_args(&args(&[])).is_err());
+        assert!(parse_args(&args(&["build"])).is_err());
+        assert!(parse_args(&args(&["refresh-spec", "--frm", "x"])).is_err());
+        assert!(parse_args(&args(&["refresh-spec", "--from"])).is_err());
+    }
+}

@@ -1,0 +1,522 @@
+//! A readable summary of what changed between two selected upstream (3.1) fragments.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::select::schema_name;
+use crate::selection::METHODS;
+
+/// One line per change, from `old` (the committed `spec/upstream.json`, if any) to `new`.
+/// Empty when nothing that the summary knows about changed.
+pub fn summarize(old: Option<&Value>, new: &Value) -> Vec<String> {
+    let empty = Value::Object(Map::new());
+    let mut lines = Vec::new();
+    if let Some(old) = old {
+        for key in ["openapi", "info"] {
+            if old.get(key) != new.get(key) {
+                lines.push(format!("top-level `{key}` changed"));
+            }
+        }
+    }
+    let old = old.unwrap_or(&empty);
+    diff_operations(&operations(old), &operations(new), &mut lines);
+    diff_schemas(&schemas(old), &schemas(new), &mut lines);
+    lines
+}
+
+fn operations(doc: &Value) -> BTreeMap<(String, usize, String), &Value> {
+    let mut out = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for (i, m) in METHODS.iter().enumerate() {
+                if let Some(op) = item.get(*m) {
+                    out.insert((path.clone(), i, m.to_uppercase()), op);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn schemas(doc: &Value) -> BTreeMap<String, &Value> {
+    doc.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.iter().map(|(k, v)| (k.clone(), v)).collect())
+        .unwrap_or_default()
+}
+
+fn diff_operations(
+    old: &BTreeMap<(String, usize, String), &Value>,
+    new: &BTreeMap<(String, usize, String), &Value>,
+    lines: &mut Vec<String>,
+) {
+    let keys: BTreeSet<_> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let label = format!("operation {} {}", key.2, key.0);
+        match (old.get(key), new.get(key)) {
+            (None, Some(_)) => lines.push(format!("{label} added")),
+            (Some(_), None) => lines.push(format!("{label} removed")),
+            (Some(o), Some(n)) if o != n => diff_operation(&label, o, n, lines),
+            _ => {}
+        }
+    }
+}
+
+/// Parameters of an operation by `(in, name)`.
+fn parameters(op: &Value) -> BTreeMap<(String, String), &Value> {
+    op.get("parameters")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                    ((s("in"), s("name")), p)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn diff_operation(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
+    let before = lines.len();
+    let (op_old, op_new) = (parameters(old), parameters(new));
+    let keys: BTreeSet<_> = op_old.keys().chain(op_new.keys()).collect();
+    for key in keys {
+        let plabel = format!("{label}: parameter `{}` ({})", key.1, key.0);
+        match (op_old.get(key), op_new.get(key)) {
+            (None, Some(p)) => lines.push(format!(
+                "{plabel} added ({}, {})",
+                required_word(is_required_param(p)),
+                describe(p.get("schema").unwrap_or(&Value::Null))
+            )),
+            (Some(_), None) => lines.push(format!("{plabel} removed")),
+            (Some(o), Some(n)) if o != n => {
+                let before_param = lines.len();
+                let (ro, rn) = (is_required_param(o), is_required_param(n));
+                if ro != rn {
+                    lines.push(format!(
+                        "{plabel}: {} → {}",
+                        required_word(ro),
+                        required_word(rn)
+                    ));
+                }
+                let null = Value::Null;
+                let (so, sn) = (
+                    o.get("schema").unwrap_or(&null),
+                    n.get("schema").unwrap_or(&null),
+                );
+                diff_node(&plabel, so, sn, lines);
+                if lines.len() == before_param {
+                    lines.push(format!("{plabel} changed ({})", changed_keys(o, n)));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut other = BTreeSet::new();
+    for key in keys_of(old).union(&keys_of(new)) {
+        if key != "parameters" && old.get(key) != new.get(key) {
+            other.insert(key.clone());
+        }
+    }
+    if other.contains("responses") {
+        diff_responses(label, old, new, lines);
+        other.remove("responses");
+    }
+    if !other.is_empty() || lines.len() == before {
+        let list: Vec<String> = other.iter().map(|k| format!("`{k}`")).collect();
+        if !list.is_empty() {
+            lines.push(format!("{label}: {} changed", list.join(", ")));
+        }
+    }
+}
+
+fn diff_responses(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
+    let get = |v: &Value| v.get("responses").and_then(Value::as_object).cloned();
+    let (o, n) = (get(old).unwrap_or_default(), get(new).unwrap_or_default());
+    let codes: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+    for code in codes {
+        match (o.get(code), n.get(code)) {
+            (None, Some(_)) => lines.push(format!("{label}: response {code} added")),
+            (Some(_), None) => lines.push(format!("{label}: response {code} removed")),
+            (Some(a), Some(b)) if a != b => {
+                lines.push(format!(
+                    "{label}: response {code} changed ({})",
+                    changed_keys(a, b)
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn keys_of(v: &Value) -> BTreeSet<String> {
+    v.as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The top-level keys whose values differ, as "`a`, `b`".
+fn changed_keys(old: &Value, new: &Value) -> String {
+    let keys: Vec<String> = keys_of(old)
+        .union(&keys_of(new))
+        .filter(|k| old.get(k.as_str()) != new.get(k.as_str()))
+        .map(|k| format!("`{k}`"))
+        .collect();
+    if keys.is_empty() {
+        "value".into()
+    } else {
+        keys.join(", ")
+    }
+}
+
+fn is_required_param(p: &Value) -> bool {
+    p.get("required").and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn required_word(required: bool) -> &'static str {
+    if required { "required" } else { "optional" }
+}
+
+fn diff_schemas(
+    old: &BTreeMap<String, &Value>,
+    new: &BTreeMap<String, &Value>,
+    lines: &mut Vec<String>,
+) {
+    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for name in names {
+        match (old.get(name), new.get(name)) {
+            (None, Some(_)) => lines.push(format!("schema {name} added")),
+            (Some(_), None) => lines.push(format!("schema {name} removed")),
+            (Some(o), Some(n)) if o != n => {
+                let before = lines.len();
+                diff_node(&format!("schema {name}"), o, n, lines);
+                if lines.len() == before {
+                    lines.push(format!("schema {name}: {} changed", changed_keys(o, n)));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Compares two schemas at `label`: type, nullability, enum values, fields (recursively),
+/// array items.
+fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
+    if old == new {
+        return;
+    }
+    let (bo, bn) = (base_type(old), base_type(new));
+    if bo != bn {
+        lines.push(format!("{label}: type {bo} → {bn}"));
+    }
+    match (is_nullable(old), is_nullable(new)) {
+        (false, true) => lines.push(format!("{label}: now nullable")),
+        (true, false) => lines.push(format!("{label}: no longer nullable")),
+        _ => {}
+    }
+    let (eo, en) = (enum_values(old), enum_values(new));
+    if let (Some(eo), Some(en)) = (&eo, &en) {
+        for v in en.difference(eo) {
+            lines.push(format!("{label}: enum value {v} added"));
+        }
+        for v in eo.difference(en) {
+            lines.push(format!("{label}: enum value {v} removed"));
+        }
+    }
+    let (no, nn) = (non_null(old), non_null(new));
+    let (po, pn) = (properties(no), properties(nn));
+    let (ro, rn) = (required(no), required(nn));
+    let fields: BTreeSet<&String> = po.keys().chain(pn.keys()).collect();
+    // Field-level lines (added, removed, required ↔ optional) first, then inside each field.
+    for f in &fields {
+        match (po.get(*f), pn.get(*f)) {
+            (None, Some(s)) => lines.push(format!(
+                "{label}: field `{f}` added ({}, {})",
+                required_word(rn.contains(*f)),
+                describe(s)
+            )),
+            (Some(_), None) => lines.push(format!("{label}: field `{f}` removed")),
+            (Some(_), Some(_)) if ro.contains(*f) != rn.contains(*f) => {
+                lines.push(format!(
+                    "{label}: field `{f}` {} → {}",
+                    required_word(ro.contains(*f)),
+                    required_word(rn.contains(*f))
+                ));
+            }
+            _ => {}
+        }
+    }
+    for f in &fields {
+        if let (Some(a), Some(b)) = (po.get(*f), pn.get(*f)) {
+            let before_field = lines.len();
+            diff_node(&format!("{label}.{f}"), a, b, lines);
+            if lines.len() == before_field && a != b {
+                lines.push(format!(
+                    "{label}: field `{f}` changed ({})",
+                    changed_keys(a, b)
+                ));
+            }
+        }
+    }
+    if let (Some(io), Some(inn)) = (no.get("items"), nn.get("items")) {
+        diff_node(&format!("{label}[]"), io, inn, lines);
+    }
+}
+
+fn properties(schema: &Value) -> Map<String, Value> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn required(schema: &Value) -> BTreeSet<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_null(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("null")
+}
+
+/// Whether a 3.1 (or 3.0) schema admits null.
+pub fn is_nullable(schema: &Value) -> bool {
+    let union_null = ["anyOf", "oneOf"].iter().any(|k| {
+        schema
+            .get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|bs| bs.iter().any(is_null))
+    });
+    let type_null = schema
+        .get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|ts| ts.iter().any(|t| t == "null"));
+    let flag = schema.get("nullable").and_then(Value::as_bool) == Some(true);
+    union_null || type_null || flag
+}
+
+/// The schema without its null alternative: the single non-null branch of a nullable union,
+/// or the schema itself.
+fn non_null(schema: &Value) -> &Value {
+    for k in ["anyOf", "oneOf"] {
+        if let Some(bs) = schema.get(k).and_then(Value::as_array) {
+            let rest: Vec<&Value> = bs.iter().filter(|b| !is_null(b)).collect();
+            if rest.len() == 1 && rest.len() < bs.len() {
+                return rest[0];
+            }
+        }
+    }
+    schema
+}
+
+/// Enum values (from `enum` or `const`) of the non-null part, formatted for display.
+fn enum_values(schema: &Value) -> Option<BTreeSet<String>> {
+    let s = non_null(schema);
+    let values: Vec<Value> = if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        e.clone()
+    } else {
+        vec![s.get("const")?.clone()]
+    };
+    Some(
+        values
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => format!("`{s}`"),
+                other => format!("`{other}`"),
+            })
+            .collect(),
+    )
+}
+
+/// The type of a schema, without nullability: `string`, `string enum`, `array of X`, a
+/// referenced schema's name...
+pub fn base_type(schema: &Value) -> String {
+    let s = non_null(schema);
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        return schema_name(r).unwrap_or_else(|| r.to_owned());
+    }
+    if let Some([only]) = s.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        return base_type(only);
+    }
+    for k in ["anyOf", "oneOf"] {
+        if let Some(bs) = s.get(k).and_then(Value::as_array) {
+            let parts: Vec<String> = bs.iter().filter(|b| !is_null(b)).map(describe).collect();
+            return format!("one of {}", parts.join(" | "));
+        }
+    }
+    let ty = match s.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter(|t| *t != "null")
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ if s.get("properties").is_some() => "object".into(),
+        _ => String::new(),
+    };
+    if s.get("enum").is_some() || s.get("const").is_some() {
+        return if ty.is_empty() {
+            "enum".into()
+        } else {
+            format!("{ty} enum")
+        };
+    }
+    match ty.as_str() {
+        "array" => match s.get("items") {
+            Some(items) => format!("array of {}", describe(items)),
+            None => "array".into(),
+        },
+        "object" => match s.get("additionalProperties") {
+            Some(extra @ Value::Object(_)) if s.get("properties").is_none() => {
+                format!("map of {}", describe(extra))
+            }
+            _ => "object".into(),
+        },
+        "" => "any".into(),
+        _ => ty,
+    }
+}
+
+/// [`base_type`] with a `nullable ` prefix when the schema admits null.
+pub fn describe(schema: &Value) -> String {
+    let base = base_type(schema);
+    if is_nullable(schema) {
+        format!("nullable {base}")
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(schemas: Value, params: Value) -> Value {
+        json!({
+            "openapi": "3.1.0",
+            "paths": {"/t": {"get": {"operationId": "t", "parameters": params}}},
+            "components": {"schemas": schemas}
+        })
+    }
+
+    fn base() -> Value {
+        doc(
+            json!({
+                "R": {"properties": {
+                    "role": {"type": "string", "enum": ["admin", "viewer"]},
+                    "name": {"type": "string"}
+                }, "required": ["role", "name"]},
+                "Gone": {}
+            }),
+            json!([{"name": "agent_id", "in": "query", "required": true, "schema": {"type": "string"}}]),
+        )
+    }
+
+    #[test]
+    fn identical_is_empty() {
+        assert!(summarize(Some(&base()), &base()).is_empty());
+    }
+
+    #[test]
+    fn reports_schema_and_field_changes() {
+        let new = doc(
+            json!({
+                "R": {"properties": {
+                    "role": {"type": "string", "enum": ["admin", "owner"]},
+                    "name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                    "access_source": {"anyOf": [{"type": "string", "enum": ["creator"]}, {"type": "null"}]}
+                }, "required": ["role"]},
+                "New": {}
+            }),
+            json!([
+                {"name": "agent_id", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "search", "in": "query", "schema": {"anyOf": [{"type": "string"}, {"type": "null"}]}}
+            ]),
+        );
+        let lines = summarize(Some(&base()), &new);
+        assert_eq!(
+            lines,
+            vec![
+                "operation GET /t: parameter `agent_id` (query): required → optional",
+                "operation GET /t: parameter `search` (query) added (optional, nullable string)",
+                "schema Gone removed",
+                "schema New added",
+                "schema R: field `access_source` added (optional, nullable string enum)",
+                "schema R: field `name` required → optional",
+                "schema R.name: now nullable",
+                "schema R.role: enum value `owner` added",
+                "schema R.role: enum value `viewer` removed",
+            ]
+        );
+    }
+
+    #[test]
+    fn operations_added_removed_and_other_changes() {
+        let mut new = base();
+        new["paths"]["/u"] = json!({"post": {}});
+        new["paths"]["/t"]["get"]["summary"] = json!("S");
+        let lines = summarize(Some(&base()), &new);
+        assert_eq!(
+            lines,
+            vec![
+                "operation GET /t: `summary` changed",
+                "operation POST /u added"
+            ]
+        );
+        let lines = summarize(Some(&new), &base());
+        assert!(lines.contains(&"operation POST /u removed".to_owned()));
+    }
+
+    #[test]
+    fn no_committed_fragment_lists_everything_as_added() {
+        let lines = summarize(None, &base());
+        assert!(lines.contains(&"operation GET /t added".to_owned()));
+        assert!(lines.contains(&"schema R added".to_owned()));
+    }
+
+    #[test]
+    fn type_change_and_catch_all() {
+        let mut new = base();
+        new["components"]["schemas"]["R"]["properties"]["name"] = json!({"type": "integer"});
+        new["components"]["schemas"]["Gone"] = json!({"description": "now documented"});
+        let lines = summarize(Some(&base()), &new);
+        assert_eq!(
+            lines,
+            vec![
+                "schema Gone: `description` changed",
+                "schema R.name: type string → integer"
+            ]
+        );
+    }
+
+    #[test]
+    fn describes_types() {
+        assert_eq!(describe(&json!({"$ref": "#/components/schemas/X"})), "X");
+        assert_eq!(
+            describe(&json!({"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]})),
+            "nullable X"
+        );
+        assert_eq!(
+            describe(&json!({"type": "array", "items": {"$ref": "#/components/schemas/X"}})),
+            "array of X"
+        );
+        assert_eq!(
+            describe(&json!({"type": ["integer", "null"]})),
+            "nullable integer"
+        );
+        assert_eq!(describe(&json!({})), "any");
+    }
+}
