@@ -235,10 +235,8 @@ struct Adjust {
 impl VisitMut for Adjust {
     fn visit_item_mod_mut(&mut self, m: &mut syn::ItemMod) {
         self.depth.push(m.ident.to_string());
-        if self.depth == ["types"] {
-            if let Some((_, items)) = &mut m.content {
-                items.append(&mut self.open_enums);
-            }
+        if let (true, Some((_, items))) = (self.depth == ["types"], &mut m.content) {
+            items.append(&mut self.open_enums);
         }
         syn::visit_mut::visit_item_mod_mut(self, m);
         self.depth.pop();
