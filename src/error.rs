@@ -159,7 +159,7 @@ impl std::fmt::Display for Error {
                 excerpt,
             } => write!(
                 f,
-                "response does not match the schema at `{path}`: {message} (body starts: {excerpt})"
+                "response does not match the schema at `{path}`: {message} (near: {excerpt})"
             ),
             Self::Pagination(e) => write!(f, "pagination: {e}"),
         }
@@ -246,7 +246,7 @@ impl Error {
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
             });
-        let (code, message) = api_message(status, &body);
+        let (code, message) = api_message(&body);
         Self::Api {
             status,
             code,
@@ -355,14 +355,13 @@ pub(crate) fn excerpt_start(body: &[u8]) -> String {
 
 /// ElevenLabs' code and message from an error body: `{"detail":{"status","message"}}`,
 /// `{"detail":"..."}`, `{"message":"..."}`, or a short excerpt of anything else.
-fn api_message(status: reqwest::StatusCode, body: &[u8]) -> (Option<String>, String) {
-    let reason = || status.canonical_reason().unwrap_or("no reason").to_owned();
+fn api_message(body: &[u8]) -> (Option<String>, String) {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         let text = excerpt_start(body);
         return (
             None,
             if text.trim().is_empty() {
-                reason()
+                "(empty body)".to_owned()
             } else {
                 text
             },

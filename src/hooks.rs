@@ -236,3 +236,106 @@ async fn attempt_once(http: &reqwest::Client, request: Request) -> reqwest::Resu
     rebuilt.extensions_mut().extend(extensions);
     Ok(Response::from(rebuilt))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server answering every request with 503, counting requests.
+    async fn always_503() -> (String, Arc<AtomicU32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/thing", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU32::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let mut have = Vec::new();
+                    // One request per connection: head plus a small body.
+                    while !have.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match s.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => have.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    let _ = s
+                        .write_all(
+                            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                });
+            }
+        });
+        (url, count)
+    }
+
+    fn fast(retry_non_idempotent: bool) -> RetryPolicy {
+        RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            retry_non_idempotent,
+            ..RetryPolicy::default()
+        }
+    }
+
+    async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
+        let (url, count) = always_503().await;
+        let http = reqwest::Client::new();
+        let request = http.request(method, &url).body("x").build().unwrap();
+        let run = execute(&http, &policy, request, "test");
+        let response = tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        count.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_requests_are_retried_only_on_opt_in() {
+        assert_eq!(attempts_for(reqwest::Method::POST, fast(false)).await, 1);
+        assert_eq!(attempts_for(reqwest::Method::POST, fast(true)).await, 3);
+        assert_eq!(attempts_for(reqwest::Method::PATCH, fast(false)).await, 1);
+        assert_eq!(attempts_for(reqwest::Method::GET, fast(false)).await, 3);
+        assert_eq!(attempts_for(reqwest::Method::PUT, fast(false)).await, 3);
+    }
+
+    #[tokio::test]
+    async fn the_last_response_keeps_its_body_for_the_error() {
+        let (url, _) = always_503().await;
+        let http = reqwest::Client::new();
+        let request = http.get(&url).build().unwrap();
+        let response = execute(&http, &fast(false), request, "test").await.unwrap();
+        assert!(response.extensions().get::<ErrorBody>().is_some());
+        assert_eq!(response.url().as_str(), url);
+    }
+
+    #[test]
+    fn bounds_are_checked_per_operation() {
+        let http = reqwest::Client::new();
+        let req = |q: &str| {
+            http.get(format!("http://127.0.0.1/x?{q}"))
+                .build()
+                .unwrap()
+        };
+        let op = "list_test_invocations";
+        assert!(check_bounds(&req("page_size=1"), op).is_ok());
+        assert!(check_bounds(&req("page_size=100&cursor=abc"), op).is_ok());
+        assert_eq!(
+            check_bounds(&req("page_size=101"), op).unwrap_err(),
+            "page_size must be within 1..=100, got 101"
+        );
+        assert!(check_bounds(&req("page_size=0"), op).is_err());
+        assert!(check_bounds(&req("page_size=-5"), op).is_err());
+        assert!(check_bounds(&req("page_size=abc"), op).is_err());
+        assert!(check_bounds(&req("page_size=99999999999999999999999"), op).is_err());
+        // Another operation has no bound on this name.
+        assert!(check_bounds(&req("page_size=101"), "other_operation").is_ok());
+    }
+}
