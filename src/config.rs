@@ -452,7 +452,10 @@ mod tests {
         .build()
         .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("plain http://") && text.contains("https://"), "{text}");
+        assert!(
+            text.contains("plain http://") && text.contains("https://"),
+            "{text}"
+        );
         assert!(!text.contains(KEY));
     }
 

@@ -51,11 +51,12 @@ pub enum Error {
     },
     /// The response body does not match the schema.
     Decode {
-        /// JSON path of the failing field (`results[3].created_at_unix_secs`).
+        /// JSON path of the failing field (`results[3].created_at_unix_secs`); `(top level)`
+        /// when the body is not JSON or not an object at all.
         path: String,
         /// What serde said.
         message: String,
-        /// A short excerpt of the body (never the whole of it).
+        /// At most 200 characters of the body around the failure (never the whole of it).
         excerpt: String,
     },
     /// The server broke the cursor-pagination contract.
@@ -257,6 +258,18 @@ impl Error {
 
     /// [`Error::Decode`] for a body that does not deserialise as `T`: the JSON path of the
     /// failing field, serde's message, and a short excerpt of the body around the failure.
+    /// `None` when the body does deserialise.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::{Error, types::GetTestInvocationsPageResponseModel as Page};
+    ///
+    /// let body = br#"{"has_more": false, "results": [{"id": 7}]}"#;
+    /// match Error::decode::<Page>(body) {
+    ///     Some(Error::Decode { path, .. }) => assert_eq!(path, "results[0].id"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// assert!(Error::decode::<Page>(br#"{"has_more": false, "results": []}"#).is_none());
+    /// ```
     pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<Self> {
         let mut de = serde_json::Deserializer::from_slice(body);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -280,9 +293,12 @@ impl Error {
                 && e.inner().to_string() == original.to_string();
             same.then(|| e.path().to_string())
         }
-        let path = path_if_same::<crate::types::GetTestInvocationsPageResponseModel>(body, original)
-            .or_else(|| path_if_same::<HttpValidationError>(body, original))
-            .unwrap_or_else(|| ".".to_owned());
+        let path =
+            path_if_same::<crate::types::GetTestInvocationsPageResponseModel>(body, original)
+                .or_else(|| path_if_same::<HttpValidationError>(body, original))
+                .unwrap_or_else(|| {
+                    format!("line {} column {}", original.line(), original.column())
+                });
         decode_error(body, &path, original)
     }
 }
@@ -398,32 +414,30 @@ fn invalid_request(message: String) -> Error {
             .copied()
     };
     // The `pre` hook: "page_size must be within 1..=100, got 101".
-    if let Some((name, rest)) = message.split_once(' ') {
-        if let Some(b) = known(name) {
-            if rest.starts_with("must be within") {
-                return Error::InvalidParameter {
-                    name: b.name,
-                    message: format!("{rest} (the API's limit); pass a value in that range"),
-                };
-            }
-        }
+    if let Some((name, rest)) = message.split_once(' ')
+        && let Some(b) = known(name)
+        && rest.starts_with("must be within")
+    {
+        return Error::InvalidParameter {
+            name: b.name,
+            message: format!("{rest} (the API's limit); pass a value in that range"),
+        };
     }
     // The generated builders: "conversion to `T` for page_size failed".
     if let Some(name) = message
         .strip_suffix(" failed")
         .and_then(|m| m.rsplit_once(" for "))
         .map(|(_, name)| name)
+        && let Some(b) = known(name)
     {
-        if let Some(b) = known(name) {
-            return Error::InvalidParameter {
-                name: b.name,
-                message: format!(
-                    "must be within {}..={} (the API's limit); the value given is not",
-                    b.minimum.unwrap_or(i64::MIN),
-                    b.maximum.unwrap_or(i64::MAX)
-                ),
-            };
-        }
+        return Error::InvalidParameter {
+            name: b.name,
+            message: format!(
+                "must be within {}..={} (the API's limit); the value given is not",
+                b.minimum.unwrap_or(i64::MIN),
+                b.maximum.unwrap_or(i64::MAX)
+            ),
+        };
     }
     Error::InvalidParameter {
         name: "request",

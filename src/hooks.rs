@@ -74,7 +74,13 @@ impl ClientHooks<ClientState> for Client {
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        execute(self.client(), &self.inner().retry, request, info.operation_id).await
+        execute(
+            self.client(),
+            &self.inner().retry,
+            request,
+            info.operation_id,
+        )
+        .await
     }
 }
 
@@ -319,11 +325,7 @@ mod tests {
     #[test]
     fn bounds_are_checked_per_operation() {
         let http = reqwest::Client::new();
-        let req = |q: &str| {
-            http.get(format!("http://127.0.0.1/x?{q}"))
-                .build()
-                .unwrap()
-        };
+        let req = |q: &str| http.get(format!("http://127.0.0.1/x?{q}")).build().unwrap();
         let op = "list_test_invocations";
         assert!(check_bounds(&req("page_size=1"), op).is_ok());
         assert!(check_bounds(&req("page_size=100&cursor=abc"), op).is_ok());

@@ -161,12 +161,18 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let v = |s: &str| HeaderValue::from_str(s).unwrap();
         assert_eq!(parse_retry_after(&v("0"), now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after(&v(" 120 "), now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after(&v(" 120 "), now),
+            Some(Duration::from_secs(120))
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(5));
         assert_eq!(parse_retry_after(&v(&past), now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after(&v("-1"), now), None);
         assert_eq!(parse_retry_after(&v("1.5"), now), None);
-        assert!(parse_retry_after(&v("99999999999999999999999"), now).unwrap() > Duration::from_secs(1 << 40));
+        assert!(
+            parse_retry_after(&v("99999999999999999999999"), now).unwrap()
+                > Duration::from_secs(1 << 40)
+        );
     }
 
     #[test]

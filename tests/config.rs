@@ -19,7 +19,10 @@ fn environments_have_the_official_base_urls() {
         (Environment::Us, "https://api.us.elevenlabs.io"),
         (Environment::Eu, "https://api.eu.residency.elevenlabs.io"),
         (Environment::India, "https://api.in.residency.elevenlabs.io"),
-        (Environment::Singapore, "https://api.sg.residency.elevenlabs.io"),
+        (
+            Environment::Singapore,
+            "https://api.sg.residency.elevenlabs.io",
+        ),
     ];
     assert_eq!(Environment::ALL.len(), expected.len());
     for (env, url) in expected {
@@ -34,7 +37,10 @@ fn environments_have_the_official_base_urls() {
     );
     let err = "mars".parse::<Environment>().unwrap_err();
     assert!(err.to_string().contains("\"mars\""), "{err}");
-    assert!(err.to_string().contains("production, us, eu, in, sg"), "{err}");
+    assert!(
+        err.to_string().contains("production, us, eu, in, sg"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -92,7 +98,10 @@ async fn headers_of_a_configured_client() {
     );
     assert_eq!(
         reqs[0].headers.get("user-agent").map(String::as_str),
-        Some(concat!("elevenlabs-agent-tests/", env!("CARGO_PKG_VERSION")))
+        Some(concat!(
+            "elevenlabs-agent-tests/",
+            env!("CARGO_PKG_VERSION")
+        ))
     );
     assert_eq!(reqs[1].headers.get("xi-api-key"), None);
     assert_eq!(
@@ -119,7 +128,10 @@ async fn client_new_keeps_working_without_a_key() {
     assert_eq!(reqs[0].headers.get("xi-api-key"), None);
     assert_eq!(
         reqs[0].headers.get("user-agent").map(String::as_str),
-        Some(concat!("elevenlabs-agent-tests/", env!("CARGO_PKG_VERSION")))
+        Some(concat!(
+            "elevenlabs-agent-tests/",
+            env!("CARGO_PKG_VERSION")
+        ))
     );
 }
 

@@ -122,7 +122,10 @@ fn requests_for(server: &ScriptServer, page: usize) -> Vec<Recorded> {
         .filter(|r| page_of(r) == Some(page))
         .collect();
     for r in &reqs {
-        assert_eq!(r.raw_query, reqs[0].raw_query, "a retry changed the request");
+        assert_eq!(
+            r.raw_query, reqs[0].raw_query,
+            "a retry changed the request"
+        );
         assert_eq!(r.path, "/v1/convai/test-invocations");
     }
     reqs
@@ -140,8 +143,11 @@ async fn clean_listing_reads_every_item_once() {
 async fn retry_after_seconds_is_honoured() {
     let server = listing_server(|page, attempt, normal| {
         if page == 20 && attempt == 1 {
-            Reply::json(429, &json!({"detail": {"status": "rate_limited", "message": "slow down"}}))
-                .header("retry-after", "1")
+            Reply::json(
+                429,
+                &json!({"detail": {"status": "rate_limited", "message": "slow down"}}),
+            )
+            .header("retry-after", "1")
         } else {
             normal
         }
@@ -162,8 +168,11 @@ async fn retry_after_http_date_is_honoured() {
         if page == 33 && attempt == 1 {
             // Whole seconds only: the date lies between 2 and 3 s from now.
             let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3));
-            Reply::json(429, &json!({"detail": {"status": "rate_limited", "message": "x"}}))
-                .header("retry-after", &date)
+            Reply::json(
+                429,
+                &json!({"detail": {"status": "rate_limited", "message": "x"}}),
+            )
+            .header("retry-after", &date)
         } else {
             normal
         }
@@ -207,7 +216,10 @@ async fn retry_after_beyond_the_cap_is_returned_not_slept() {
         other => panic!("expected Error::Api, got {other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains("120 s") && text.contains("max_retry_after"), "{text}");
+    assert!(
+        text.contains("120 s") && text.contains("max_retry_after"),
+        "{text}"
+    );
     assert_eq!(requests_for(&server, 7).len(), 1);
 }
 
@@ -215,7 +227,10 @@ async fn retry_after_beyond_the_cap_is_returned_not_slept() {
 async fn service_unavailable_twice_then_ok() {
     let server = listing_server(|page, attempt, normal| {
         if page == 30 && attempt <= 2 {
-            Reply::json(503, &json!({"detail": {"status": "busy", "message": "try later"}}))
+            Reply::json(
+                503,
+                &json!({"detail": {"status": "busy", "message": "try later"}}),
+            )
         } else {
             normal
         }
@@ -369,11 +384,18 @@ async fn malformed_field_names_its_json_path() {
     };
     assert_eq!(path, "results[1].created_at_unix_secs");
     assert!(message.contains("invalid type"), "{message}");
-    assert!(excerpt.contains("yesterday"), "the excerpt shows the failure: {excerpt}");
+    assert!(
+        excerpt.contains("yesterday"),
+        "the excerpt shows the failure: {excerpt}"
+    );
     assert!(excerpt.chars().count() <= 202, "{}", excerpt.len());
     let text = err.to_string();
     assert!(text.contains("results[1].created_at_unix_secs"), "{text}");
-    assert!(text.len() < 600, "the message quotes too much: {} bytes", text.len());
+    assert!(
+        text.len() < 600,
+        "the message quotes too much: {} bytes",
+        text.len()
+    );
     assert_eq!(requests_for(&server, 25).len(), 1);
 }
 
@@ -560,7 +582,11 @@ async fn page_size_out_of_range_is_refused_before_sending() {
 
     // The bounds themselves are accepted.
     for ok in [1u64, 100] {
-        c.list_test_invocations().page_size(ok).send().await.unwrap();
+        c.list_test_invocations()
+            .page_size(ok)
+            .send()
+            .await
+            .unwrap();
     }
     let sent: Vec<String> = server
         .requests()

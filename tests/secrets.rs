@@ -19,7 +19,10 @@ fn assert_no_key(what: &str, text: &str) {
     let chars: Vec<char> = KEY.chars().collect();
     for w in chars[..chars.len() - 4].windows(8) {
         let piece: String = w.iter().collect();
-        assert!(!text.contains(&piece), "{what} shows part of the key ({piece}): {text}");
+        assert!(
+            !text.contains(&piece),
+            "{what} shows part of the key ({piece}): {text}"
+        );
     }
 }
 
@@ -74,15 +77,24 @@ fn plain_http_to_a_remote_host_is_refused_with_the_reason() {
         assert!(matches!(err, Error::Config { .. }), "{err:?}");
         let text = err.to_string();
         assert!(
-            text.contains("refusing to send the API key over plain http://") && text.contains("use https://"),
+            text.contains("refusing to send the API key over plain http://")
+                && text.contains("use https://"),
             "{text}"
         );
         assert_no_key("Config error", &text);
         assert_no_key("Config error Debug", &format!("{err:?}"));
     }
     // Loopback hosts may use plain http, and a remote host may when there is no key.
-    for url in ["http://127.0.0.1:1", "http://localhost:8080", "http://[::1]:9"] {
-        Client::builder().api_key(KEY).base_url(url).build().unwrap();
+    for url in [
+        "http://127.0.0.1:1",
+        "http://localhost:8080",
+        "http://[::1]:9",
+    ] {
+        Client::builder()
+            .api_key(KEY)
+            .base_url(url)
+            .build()
+            .unwrap();
     }
     Client::builder()
         .base_url("http://api.elevenlabs.io")
@@ -115,15 +127,17 @@ async fn no_output_of_a_configured_client_shows_the_key() {
     let server = ScriptServer::start(|r| {
         let page = json!({"results": [], "has_more": false});
         match r.param("cursor") {
-            Some("retry") => {
-                Reply::json(503, &json!({"detail": {"status": "busy", "message": "later"}}))
-            }
+            Some("retry") => Reply::json(
+                503,
+                &json!({"detail": {"status": "busy", "message": "later"}}),
+            ),
             Some("unauthorized") => Reply::json(
                 401,
                 &json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
             ),
-            Some("limited") => Reply::json(429, &json!({"detail": "slow down"}))
-                .header("retry-after", "3600"),
+            Some("limited") => {
+                Reply::json(429, &json!({"detail": "slow down"})).header("retry-after", "3600")
+            }
             Some("reset") => Reply::json(200, &page).fault(Fault::ResetMidBody),
             Some("stall") => Reply::json(200, &page).fault(Fault::Stall),
             Some("garbage") => Reply::raw(200, "{\"results\": 7}"),
@@ -191,7 +205,10 @@ async fn no_output_of_a_configured_client_shows_the_key() {
     assert!(traced.contains("attempt=3"), "{traced}");
     assert!(traced.contains("status=503"), "{traced}");
     assert!(traced.contains("latency_ms="), "{traced}");
-    assert!(traced.contains("path=/v1/convai/test-invocations"), "{traced}");
+    assert!(
+        traced.contains("path=/v1/convai/test-invocations"),
+        "{traced}"
+    );
     // ...and the key was really sent, on every request.
     let requests = server.requests();
     // 1 + 3 (503 retried) + 1 + 1 + 3 (reset) + 3 (stall) + 1 + 1; 101 is never sent.
