@@ -306,7 +306,7 @@ impl Client {
     ///
     /// ```
     /// let client = elevenlabs_agent_tests::Client::new("https://api.elevenlabs.io");
-    /// assert_eq!(client.baseurl(), "https://api.elevenlabs.io");
+    /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
     /// ```
     pub fn new(base_url: &str) -> Self {
         let http = http_client_builder()
@@ -331,29 +331,139 @@ impl Client {
     }
 
     /// [`Client::from_env`] as a builder, to change more settings.
+    ///
+    /// ```
+    /// # use elevenlabs_agent_tests::Client;
+    /// // Without ELEVENLABS_API_KEY the error says which variable to set.
+    /// if std::env::var_os("ELEVENLABS_API_KEY").is_none() {
+    ///     let err = Client::builder_from_env().unwrap_err();
+    ///     assert!(err.to_string().contains("ELEVENLABS_API_KEY"));
+    /// }
+    /// ```
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        let mut builder = Self::builder();
-        match std::env::var(API_KEY_ENV) {
-            Ok(key) if !key.trim().is_empty() => builder = builder.api_key(key.trim()),
-            Ok(_) | Err(std::env::VarError::NotPresent) => {
-                return Err(config_error(format!(
-                    "{API_KEY_ENV} is not set; create a key at https://elevenlabs.io/app/settings/api-keys"
-                )));
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(config_error(format!("{API_KEY_ENV} is not valid UTF-8")));
-            }
-        }
-        if let Ok(url) = std::env::var(BASE_URL_ENV) {
-            if !url.trim().is_empty() {
-                builder = builder.base_url(url.trim());
-            }
-        }
-        Ok(builder)
+        builder_from_vars(|name| std::env::var(name))
+    }
+
+    /// The base URL requests go to, without a trailing `/`.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::{Client, Environment};
+    /// let client = Client::builder().environment(Environment::Eu).build().unwrap();
+    /// assert_eq!(client.base_url(), "https://api.eu.residency.elevenlabs.io");
+    /// ```
+    pub fn base_url(&self) -> &str {
+        &self.baseurl
     }
 
     /// The settings the request hook reads.
     pub fn state(&self) -> &ClientState {
         &self.inner
+    }
+}
+
+/// [`Client::builder_from_env`] over any source of variables (the process environment in
+/// production, a map in tests).
+fn builder_from_vars(
+    var: impl Fn(&str) -> Result<String, std::env::VarError>,
+) -> Result<ClientBuilder, Error> {
+    let mut builder = Client::builder();
+    match var(API_KEY_ENV) {
+        Ok(key) if !key.trim().is_empty() => builder = builder.api_key(key.trim()),
+        Ok(_) | Err(std::env::VarError::NotPresent) => {
+            return Err(config_error(format!(
+                "{API_KEY_ENV} is not set; create a key at https://elevenlabs.io/app/settings/api-keys"
+            )));
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(config_error(format!("{API_KEY_ENV} is not valid UTF-8")));
+        }
+    }
+    match var(BASE_URL_ENV) {
+        Ok(url) if !url.trim().is_empty() => builder = builder.base_url(url.trim()),
+        Ok(_) | Err(std::env::VarError::NotPresent) => {}
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(config_error(format!("{BASE_URL_ENV} is not valid UTF-8")));
+        }
+    }
+    Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::env::VarError;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Result<String, VarError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned().ok_or(VarError::NotPresent)
+    }
+
+    const KEY: &str = "sk_0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn from_env_reads_the_key_and_defaults_to_production() {
+        let client = builder_from_vars(vars(&[(API_KEY_ENV, KEY)]))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+        assert_eq!(client.state().api_key().unwrap().expose(), KEY);
+    }
+
+    #[test]
+    fn from_env_reads_the_base_url() {
+        let client = builder_from_vars(vars(&[
+            (API_KEY_ENV, &format!("  {KEY}\n")),
+            (BASE_URL_ENV, "https://api.eu.residency.elevenlabs.io/"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(client.base_url(), "https://api.eu.residency.elevenlabs.io");
+        assert_eq!(client.state().api_key().unwrap().expose(), KEY);
+        // An empty base URL variable means "not set".
+        let client = builder_from_vars(vars(&[(API_KEY_ENV, KEY), (BASE_URL_ENV, " ")]))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+    }
+
+    #[test]
+    fn from_env_without_a_key_says_which_variable() {
+        for v in [vars(&[]), vars(&[(API_KEY_ENV, "   ")])] {
+            let err = builder_from_vars(v).unwrap_err();
+            assert!(matches!(err, Error::Config { .. }));
+            assert!(err.to_string().contains(API_KEY_ENV), "{err}");
+        }
+    }
+
+    #[test]
+    fn from_env_refuses_a_remote_plain_http_url() {
+        let err = builder_from_vars(vars(&[
+            (API_KEY_ENV, KEY),
+            (BASE_URL_ENV, "http://proxy.example.com"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("plain http://") && text.contains("https://"),
+            "{text}"
+        );
+        assert!(!text.contains(KEY));
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(ApiKey::new(KEY).redacted(), "xi-…cdef");
+        assert_eq!(ApiKey::new("short").redacted(), "xi-…");
+        assert_eq!(format!("{:?}", ApiKey::new(KEY)), "ApiKey(xi-…cdef)");
+        assert_eq!(ApiKey::new(KEY).to_string(), "xi-…cdef");
     }
 }

@@ -51,11 +51,12 @@ pub enum Error {
     },
     /// The response body does not match the schema.
     Decode {
-        /// JSON path of the failing field (`results[3].created_at_unix_secs`).
+        /// JSON path of the failing field (`results[3].created_at_unix_secs`); `(top level)`
+        /// when the body is not JSON or not an object at all.
         path: String,
         /// What serde said.
         message: String,
-        /// A short excerpt of the body (never the whole of it).
+        /// At most 200 characters of the body around the failure (never the whole of it).
         excerpt: String,
     },
     /// The server broke the cursor-pagination contract.
@@ -117,36 +118,63 @@ impl std::fmt::Display for Error {
                 status,
                 code,
                 message,
-                ..
+                retry_after,
             } => {
                 write!(f, "the API answered {status}")?;
                 if let Some(code) = code {
                     write!(f, " ({code})")?;
                 }
                 write!(f, ": {message}")?;
-                if *status == reqwest::StatusCode::UNAUTHORIZED {
-                    f.write_str(
+                if let Some(wait) = retry_after {
+                    write!(f, "; the server asks to retry after {} s", wait.as_secs())?;
+                }
+                match status.as_u16() {
+                    401 => f.write_str(
                         "; check the API key (set ELEVENLABS_API_KEY or pass ClientBuilder::api_key)",
-                    )?;
+                    )?,
+                    403 => f.write_str("; the API key lacks the permission this endpoint needs")?,
+                    429 if retry_after.is_some() => f.write_str(
+                        "; the wait is longer than RetryPolicy::max_retry_after, so it was not slept",
+                    )?,
+                    429 => f.write_str("; rate limited, slow down or retry later")?,
+                    500..=599 => f.write_str("; the service failed, retry later")?,
+                    _ => {}
                 }
                 Ok(())
             }
-            Self::Transport { source } => write!(f, "request failed: {source}"),
-            Self::Timeout { source } => write!(
-                f,
-                "request timed out: {source}; raise ClientBuilder::timeout if the API is slow"
-            ),
+            Self::Transport { source } => {
+                write!(f, "request failed: {source}")?;
+                write_causes(f, source)?;
+                f.write_str("; check the network and the base URL")
+            }
+            Self::Timeout { source } => {
+                write!(f, "request timed out: {source}")?;
+                write_causes(f, source)?;
+                f.write_str(
+                    "; raise ClientBuilder::timeout (or connect_timeout) if the API is slow",
+                )
+            }
             Self::Decode {
                 path,
                 message,
                 excerpt,
             } => write!(
                 f,
-                "response does not match the schema at `{path}`: {message} (body starts: {excerpt})"
+                "response does not match the schema at `{path}`: {message} (near: {excerpt})"
             ),
             Self::Pagination(e) => write!(f, "pagination: {e}"),
         }
     }
+}
+
+/// Appends the chain of causes of `e` (reqwest's own message hides them).
+fn write_causes(f: &mut std::fmt::Formatter<'_>, e: &dyn std::error::Error) -> std::fmt::Result {
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        write!(f, ": {c}")?;
+        cause = c.source();
+    }
+    Ok(())
 }
 
 impl std::error::Error for Error {
@@ -172,28 +200,248 @@ impl From<progenitor_client::Error<HttpValidationError>> for Error {
             P::ErrorResponse(rv) => Self::Validation {
                 body: rv.into_inner(),
             },
-            P::InvalidRequest(message) | P::Custom(message) => Self::Config { message },
+            P::InvalidRequest(message) => invalid_request(message),
+            P::Custom(message) => Self::Config { message },
             P::CommunicationError(source)
             | P::ResponseBodyError(source)
-            | P::InvalidUpgrade(source) => {
-                if source.is_timeout() {
-                    Self::Timeout { source }
-                } else {
-                    Self::Transport { source }
-                }
-            }
-            P::InvalidResponsePayload(_, e) => Self::Decode {
-                path: String::new(),
-                message: e.to_string(),
-                excerpt: String::new(),
-            },
-            P::UnexpectedResponse(r) => Self::Api {
-                status: r.status(),
-                code: None,
-                message: String::new(),
-                retry_after: None,
-            },
+            | P::InvalidUpgrade(source) => Self::from_transport(source),
+            P::InvalidResponsePayload(bytes, e) => Self::decode_any(&bytes, &e),
+            P::UnexpectedResponse(r) => Self::from_response(&r),
         }
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(source: reqwest::Error) -> Self {
+        Self::from_transport(source)
+    }
+}
+
+/// Longest excerpt of a body quoted in an error, in characters.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+impl Error {
+    /// A transport error, or [`Error::Timeout`] when it is a timeout.
+    fn from_transport(source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Self::Timeout { source }
+        } else {
+            Self::Transport { source }
+        }
+    }
+
+    /// [`Error::Api`] from a non-success response whose body the request hook buffered.
+    fn from_response(r: &reqwest::Response) -> Self {
+        let status = r.status();
+        let body = r
+            .extensions()
+            .get::<crate::hooks::ErrorBody>()
+            .map(|b| b.0.clone())
+            .unwrap_or_default();
+        let retry_after = r
+            .extensions()
+            .get::<crate::hooks::RetryAfter>()
+            .map(|r| r.0)
+            .or_else(|| {
+                r.headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
+            });
+        let (code, message) = api_message(&body);
+        Self::Api {
+            status,
+            code,
+            message,
+            retry_after,
+        }
+    }
+
+    /// [`Error::Decode`] for a body that does not deserialise as `T`: the JSON path of the
+    /// failing field, serde's message, and a short excerpt of the body around the failure.
+    /// `None` when the body does deserialise.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::{Error, types::GetTestInvocationsPageResponseModel as Page};
+    ///
+    /// let body = br#"{"has_more": false, "results": [{"id": 7}]}"#;
+    /// match Error::decode::<Page>(body) {
+    ///     Some(Error::Decode { path, .. }) => assert_eq!(path, "results[0].id"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// assert!(Error::decode::<Page>(br#"{"has_more": false, "results": []}"#).is_none());
+    /// ```
+    pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<Self> {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => Some(decode_error(body, &e.path().to_string(), e.inner())),
+            Ok(_) => de.end().err().map(|e| decode_error(body, ".", &e)),
+        }
+    }
+
+    /// [`Error::Decode`] for a payload progenitor failed to deserialise into one of the crate's
+    /// response types: the type is found again by re-deserialising into each candidate and
+    /// keeping the one that fails exactly as progenitor's did.
+    fn decode_any(body: &[u8], original: &serde_json::Error) -> Self {
+        fn path_if_same<T: serde::de::DeserializeOwned>(
+            body: &[u8],
+            original: &serde_json::Error,
+        ) -> Option<String> {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let e = serde_path_to_error::deserialize::<_, T>(&mut de).err()?;
+            let same = e.inner().line() == original.line()
+                && e.inner().column() == original.column()
+                && e.inner().to_string() == original.to_string();
+            same.then(|| e.path().to_string())
+        }
+        let path =
+            path_if_same::<crate::types::GetTestInvocationsPageResponseModel>(body, original)
+                .or_else(|| path_if_same::<HttpValidationError>(body, original))
+                .unwrap_or_else(|| {
+                    format!("line {} column {}", original.line(), original.column())
+                });
+        decode_error(body, &path, original)
+    }
+}
+
+/// Builds [`Error::Decode`]; `path` as `serde_path_to_error` prints it (`.` for the top level).
+fn decode_error(body: &[u8], path: &str, e: &serde_json::Error) -> Error {
+    let path = if path == "." || path.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        path.to_owned()
+    };
+    // serde_json's message ends with " at line L column C"; the excerpt shows where.
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    };
+    let offset = byte_offset(body, e.line(), e.column());
+    Error::Decode {
+        path,
+        message,
+        excerpt: excerpt_around(body, offset),
+    }
+}
+
+/// The byte offset of 1-based `line`, `column` (serde_json's position) in `body`.
+fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for _ in 1..line {
+        match body[offset..].iter().position(|&b| b == b'\n') {
+            Some(i) => offset += i + 1,
+            None => return body.len(),
+        }
+    }
+    (offset + column).min(body.len())
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `body` around byte `offset`, with `…` where cut.
+fn excerpt_around(body: &[u8], offset: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // The lossy text may differ in length from the bytes; clamp.
+    let at = chars
+        .iter()
+        .position(|(i, _)| *i >= offset)
+        .unwrap_or(chars.len());
+    let half = EXCERPT_CHARS / 2;
+    let start = at.saturating_sub(half);
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let start = end.saturating_sub(EXCERPT_CHARS).min(start);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(chars[start..end].iter().map(|(_, c)| *c).map(printable));
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn printable(c: char) -> char {
+    if c.is_control() { ' ' } else { c }
+}
+
+/// At most [`EXCERPT_CHARS`] characters of the start of `body`.
+pub(crate) fn excerpt_start(body: &[u8]) -> String {
+    excerpt_around(body, 0)
+}
+
+/// ElevenLabs' code and message from an error body: `{"detail":{"status","message"}}`,
+/// `{"detail":"..."}`, `{"message":"..."}`, or a short excerpt of anything else.
+fn api_message(body: &[u8]) -> (Option<String>, String) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let text = excerpt_start(body);
+        return (
+            None,
+            if text.trim().is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                text
+            },
+        );
+    };
+    let short = |s: &str| excerpt_start(s.as_bytes());
+    let detail = json.get("detail").unwrap_or(&json);
+    match detail {
+        serde_json::Value::String(s) => (None, short(s)),
+        serde_json::Value::Object(map) => {
+            let code = map
+                .get("status")
+                .or_else(|| map.get("code"))
+                .and_then(|v| v.as_str())
+                .map(short);
+            let message = map
+                .get("message")
+                .or_else(|| map.get("detail"))
+                .and_then(|v| v.as_str())
+                .map(short)
+                .unwrap_or_else(|| excerpt_start(body));
+            (code, message)
+        }
+        _ => (None, excerpt_start(body)),
+    }
+}
+
+/// [`Error::InvalidParameter`] from the messages of the `pre` hook and of the generated builders.
+fn invalid_request(message: String) -> Error {
+    let known = |name: &str| {
+        crate::generated::PARAM_BOUNDS
+            .iter()
+            .find(|b| b.name == name)
+            .copied()
+    };
+    // The `pre` hook: "page_size must be within 1..=100, got 101".
+    if let Some((name, rest)) = message.split_once(' ')
+        && let Some(b) = known(name)
+        && rest.starts_with("must be within")
+    {
+        return Error::InvalidParameter {
+            name: b.name,
+            message: format!("{rest} (the API's limit); pass a value in that range"),
+        };
+    }
+    // The generated builders: "conversion to `T` for page_size failed".
+    if let Some(name) = message
+        .strip_suffix(" failed")
+        .and_then(|m| m.rsplit_once(" for "))
+        .map(|(_, name)| name)
+        && let Some(b) = known(name)
+    {
+        return Error::InvalidParameter {
+            name: b.name,
+            message: format!(
+                "must be within {}..={} (the API's limit); the value given is not",
+                b.minimum.unwrap_or(i64::MIN),
+                b.maximum.unwrap_or(i64::MAX)
+            ),
+        };
+    }
+    Error::InvalidParameter {
+        name: "request",
+        message,
     }
 }
 

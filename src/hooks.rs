@@ -1,13 +1,343 @@
-//! Request hooks.
-use crate::{Client, config::ClientState};
+//! Request hooks: the one place every generated operation passes through.
+//!
+//! * `pre` refuses integer query parameters outside the spec's bounds (`page_size` 1..=100)
+//!   before anything is sent;
+//! * `exec` runs the attempts: it buffers the body inside the attempt (so a connection reset in
+//!   the middle of a body is retried like any transport error), sleeps between attempts as the
+//!   [`RetryPolicy`] says, and records one `elevenlabs.request` tracing span per attempt.
+//!
+//! The body of a non-success response is kept in the response's extensions ([`ErrorBody`]) so
+//! that the synchronous `From<progenitor_client::Error<_>> for Error` can quote the server's
+//! message.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{Request, Response, ResponseBuilderExt, StatusCode, header::RETRY_AFTER};
+use tracing::Instrument;
+
+use crate::{
+    Client,
+    config::ClientState,
+    retry::{RetryPolicy, is_retryable_status, parse_retry_after},
+};
+
+/// The buffered body of a non-success response, kept in its extensions.
+#[derive(Clone, Debug)]
+pub(crate) struct ErrorBody(pub(crate) Bytes);
+
+/// The `Retry-After` of a response, as computed when it arrived (kept in its extensions).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RetryAfter(pub(crate) Duration);
+
+/// The message of the refusal of an out-of-range parameter, as `From<progenitor_client::Error>`
+/// recognises it: `"{name} must be within {min}..={max}, got {value}"`.
+pub(crate) fn out_of_range_message(name: &str, min: i64, max: i64, value: &str) -> String {
+    format!("{name} must be within {min}..={max}, got {value}")
+}
+
+/// Checks the integer query parameters of `request` against the spec's bounds.
+pub(crate) fn check_bounds(request: &Request, operation_id: &str) -> Result<(), String> {
+    let bounds = crate::generated::PARAM_BOUNDS
+        .iter()
+        .filter(|b| b.operation_id == operation_id);
+    for b in bounds {
+        for (name, value) in request.url().query_pairs() {
+            if name != b.name {
+                continue;
+            }
+            let in_range = value.parse::<i128>().is_ok_and(|v| {
+                b.minimum.is_none_or(|m| v >= i128::from(m))
+                    && b.maximum.is_none_or(|m| v <= i128::from(m))
+            });
+            if !in_range {
+                return Err(out_of_range_message(
+                    b.name,
+                    b.minimum.unwrap_or(i64::MIN),
+                    b.maximum.unwrap_or(i64::MAX),
+                    &value,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 impl ClientHooks<ClientState> for Client {
-    async fn exec(
+    async fn pre<E>(
         &self,
-        request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.client().execute(request).await
+        request: &mut Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        check_bounds(request, info.operation_id).map_err(progenitor_client::Error::InvalidRequest)
+    }
+
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        execute(
+            self.client(),
+            &self.inner().retry,
+            request,
+            info.operation_id,
+        )
+        .await
+    }
+}
+
+/// What to do after one attempt.
+enum Next {
+    /// Hand the outcome to the caller.
+    Return,
+    /// Try again after this wait.
+    RetryAfter(Duration, &'static str),
+}
+
+/// Runs `request` with retries under `policy`.
+pub(crate) async fn execute(
+    http: &reqwest::Client,
+    policy: &RetryPolicy,
+    request: Request,
+    operation_id: &'static str,
+) -> reqwest::Result<Response> {
+    let max_attempts = policy.max_attempts.max(1);
+    let method = request.method().clone();
+    let path = request.url().path().to_owned();
+    let mut next_request = Some(request);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let Some(current) = next_request.take() else {
+            unreachable!("a request is kept for every attempt that is started");
+        };
+        if attempt < max_attempts {
+            // `None` for streaming bodies: then this attempt is the last.
+            next_request = current.try_clone();
+        }
+        let span = tracing::info_span!(
+            "elevenlabs.request",
+            method = %method,
+            path = %path,
+            operation = operation_id,
+            attempt,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let outcome = attempt_once(http, current).instrument(span.clone()).await;
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("latency_ms", latency_ms);
+
+        let next = match &outcome {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                decide_on_status(policy, &method, response, attempt)
+            }
+            Err(error) => decide_on_error(policy, &method, error, attempt),
+        };
+        let _entered = span.enter();
+        let can_retry = next_request.is_some();
+        match next {
+            Next::RetryAfter(wait, reason) if can_retry => {
+                tracing::info!(
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    reason,
+                    "attempt failed; retrying"
+                );
+                drop(_entered);
+                tokio::time::sleep(wait).await;
+            }
+            _ => {
+                match &outcome {
+                    Ok(r) => tracing::debug!(status = r.status().as_u16(), "attempt finished"),
+                    Err(e) => tracing::debug!(error = %e, "attempt failed"),
+                }
+                return outcome;
+            }
+        }
+    }
+}
+
+/// The wait a retryable status asks for, or `Return`.
+fn decide_on_status(
+    policy: &RetryPolicy,
+    method: &reqwest::Method,
+    response: &Response,
+    attempt: u32,
+) -> Next {
+    let status = response.status();
+    if !is_retryable_status(status) || !policy.retries_method(method) {
+        return Next::Return;
+    }
+    let reason = match status {
+        StatusCode::TOO_MANY_REQUESTS => "429 Too Many Requests",
+        StatusCode::REQUEST_TIMEOUT => "408 Request Timeout",
+        StatusCode::SERVICE_UNAVAILABLE => "503 Service Unavailable",
+        StatusCode::BAD_GATEWAY => "502 Bad Gateway",
+        StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout",
+        _ => "500 Internal Server Error",
+    };
+    match response.extensions().get::<RetryAfter>() {
+        // Beyond the cap: do not sleep, the caller gets the 429 with `retry_after`.
+        Some(RetryAfter(wait)) if *wait > policy.max_retry_after => Next::Return,
+        Some(RetryAfter(wait)) => Next::RetryAfter(*wait, reason),
+        None => Next::RetryAfter(policy.backoff(attempt), reason),
+    }
+}
+
+/// Whether a transport error is worth another attempt.
+fn decide_on_error(
+    policy: &RetryPolicy,
+    method: &reqwest::Method,
+    error: &reqwest::Error,
+    attempt: u32,
+) -> Next {
+    if error.is_builder() || error.is_redirect() || error.is_status() {
+        return Next::Return;
+    }
+    let reason = if error.is_connect() {
+        "connection failed"
+    } else if error.is_timeout() {
+        "timed out"
+    } else if error.is_body() || error.is_decode() {
+        "response body interrupted"
+    } else {
+        "transport error"
+    };
+    // A connection that was never established carried no request: safe for any method.
+    if error.is_connect() || policy.retries_method(method) {
+        Next::RetryAfter(policy.backoff(attempt), reason)
+    } else {
+        Next::Return
+    }
+}
+
+/// One attempt: send, read the whole body (within the client's timeout), rebuild the response.
+async fn attempt_once(http: &reqwest::Client, request: Request) -> reqwest::Result<Response> {
+    let mut response = http.execute(request).await?;
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = std::mem::take(response.headers_mut());
+    let mut extensions = std::mem::take(response.extensions_mut());
+    let body = response.bytes().await?;
+
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    if let Some(wait) = retry_after {
+        extensions.insert(RetryAfter(wait));
+    }
+    if !status.is_success() {
+        extensions.insert(ErrorBody(body.clone()));
+    }
+    // Nothing fallible is set on this builder, so `body` cannot fail; the fallback only drops
+    // the URL.
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.extensions_mut().extend(extensions);
+    Ok(Response::from(rebuilt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server answering every request with 503, counting requests.
+    async fn always_503() -> (String, Arc<AtomicU32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/thing", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU32::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let mut have = Vec::new();
+                    // One request per connection: head plus a small body.
+                    while !have.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match s.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => have.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    let _ = s
+                        .write_all(
+                            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                });
+            }
+        });
+        (url, count)
+    }
+
+    fn fast(retry_non_idempotent: bool) -> RetryPolicy {
+        RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            retry_non_idempotent,
+            ..RetryPolicy::default()
+        }
+    }
+
+    async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
+        let (url, count) = always_503().await;
+        let http = reqwest::Client::new();
+        let request = http.request(method, &url).body("x").build().unwrap();
+        let run = execute(&http, &policy, request, "test");
+        let response = tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        count.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_requests_are_retried_only_on_opt_in() {
+        assert_eq!(attempts_for(reqwest::Method::POST, fast(false)).await, 1);
+        assert_eq!(attempts_for(reqwest::Method::POST, fast(true)).await, 3);
+        assert_eq!(attempts_for(reqwest::Method::PATCH, fast(false)).await, 1);
+        assert_eq!(attempts_for(reqwest::Method::GET, fast(false)).await, 3);
+        assert_eq!(attempts_for(reqwest::Method::PUT, fast(false)).await, 3);
+    }
+
+    #[tokio::test]
+    async fn the_last_response_keeps_its_body_for_the_error() {
+        let (url, _) = always_503().await;
+        let http = reqwest::Client::new();
+        let request = http.get(&url).build().unwrap();
+        let response = execute(&http, &fast(false), request, "test").await.unwrap();
+        assert!(response.extensions().get::<ErrorBody>().is_some());
+        assert_eq!(response.url().as_str(), url);
+    }
+
+    #[test]
+    fn bounds_are_checked_per_operation() {
+        let http = reqwest::Client::new();
+        let req = |q: &str| http.get(format!("http://127.0.0.1/x?{q}")).build().unwrap();
+        let op = "list_test_invocations";
+        assert!(check_bounds(&req("page_size=1"), op).is_ok());
+        assert!(check_bounds(&req("page_size=100&cursor=abc"), op).is_ok());
+        assert_eq!(
+            check_bounds(&req("page_size=101"), op).unwrap_err(),
+            "page_size must be within 1..=100, got 101"
+        );
+        assert!(check_bounds(&req("page_size=0"), op).is_err());
+        assert!(check_bounds(&req("page_size=-5"), op).is_err());
+        assert!(check_bounds(&req("page_size=abc"), op).is_err());
+        assert!(check_bounds(&req("page_size=99999999999999999999999"), op).is_err());
+        // Another operation has no bound on this name.
+        assert!(check_bounds(&req("page_size=101"), "other_operation").is_ok());
     }
 }

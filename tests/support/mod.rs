@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -23,6 +23,10 @@ pub struct Recorded {
     pub query: Vec<(String, String)>,
     /// Header names lower-cased.
     pub headers: BTreeMap<String, String>,
+    /// When the request head was fully received (monotonic clock).
+    pub arrived: Instant,
+    /// When the request head was fully received (wall clock).
+    pub arrived_at: SystemTime,
 }
 
 impl Recorded {
@@ -42,6 +46,12 @@ pub enum Fault {
     ResetMidBody,
     /// Never answer (the client's timeout must fire).
     Stall,
+    /// Declare the full `content-length`, send only half of the body, then close: an
+    /// HTTP-level truncation (unlike a short but complete body).
+    Truncated,
+    /// Send the head, then stall in the middle of the body (the client's timeout must fire
+    /// while reading the body).
+    StallMidBody,
 }
 
 /// The server's answer to one request.
@@ -155,9 +165,10 @@ async fn serve_connection(
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         };
+        let arrived = (Instant::now(), SystemTime::now());
         let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
         buf.drain(..head_end);
-        let request = parse_head(&head);
+        let request = parse_head(&head, arrived);
         let content_length: usize = request
             .headers
             .get("content-length")
@@ -191,7 +202,22 @@ async fn serve_connection(
             bytes.extend_from_slice(&reply.body[..reply.body.len() / 2]);
             let _ = stream.write_all(&bytes).await;
             let _ = stream.flush().await;
+            // An abortive close (RST), not an orderly FIN.
+            let _ = stream.set_zero_linger();
             return; // dropping the stream closes the connection mid-body
+        }
+        if reply.fault == Some(Fault::Truncated) {
+            bytes.extend_from_slice(&reply.body[..reply.body.len() / 2]);
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.shutdown().await;
+            return; // orderly close before content-length bytes were sent
+        }
+        if reply.fault == Some(Fault::StallMidBody) {
+            bytes.extend_from_slice(&reply.body[..reply.body.len() / 2]);
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return;
         }
         bytes.extend_from_slice(&reply.body);
         if stream.write_all(&bytes).await.is_err() {
@@ -200,7 +226,7 @@ async fn serve_connection(
     }
 }
 
-fn parse_head(head: &str) -> Recorded {
+fn parse_head(head: &str, (arrived, arrived_at): (Instant, SystemTime)) -> Recorded {
     let mut lines = head.split("\r\n");
     let mut first = lines.next().unwrap_or("").split(' ');
     let method = first.next().unwrap_or("").to_owned();
@@ -227,6 +253,8 @@ fn parse_head(head: &str) -> Recorded {
         raw_query,
         query,
         headers,
+        arrived,
+        arrived_at,
     }
 }
 

@@ -1,0 +1,197 @@
+//! Client construction: environments, base URL, headers, timeouts and settings reaching the
+//! request hook.
+mod support;
+
+use std::time::Duration;
+
+use elevenlabs_agent_tests::{Client, Environment, Error, RetryPolicy};
+use serde_json::json;
+use support::{Reply, ScriptServer};
+
+async fn empty_page_server() -> ScriptServer {
+    ScriptServer::start(|_| Reply::json(200, &json!({"results": [], "has_more": false}))).await
+}
+
+#[test]
+fn environments_have_the_official_base_urls() {
+    let expected = [
+        (Environment::Production, "https://api.elevenlabs.io"),
+        (Environment::Us, "https://api.us.elevenlabs.io"),
+        (Environment::Eu, "https://api.eu.residency.elevenlabs.io"),
+        (Environment::India, "https://api.in.residency.elevenlabs.io"),
+        (
+            Environment::Singapore,
+            "https://api.sg.residency.elevenlabs.io",
+        ),
+    ];
+    assert_eq!(Environment::ALL.len(), expected.len());
+    for (env, url) in expected {
+        assert_eq!(env.base_url(), url);
+        assert_eq!(env.name().parse::<Environment>().unwrap(), env);
+        let client = Client::builder().environment(env).build().unwrap();
+        assert_eq!(client.base_url(), url);
+    }
+    assert_eq!(
+        Client::builder().build().unwrap().base_url(),
+        "https://api.elevenlabs.io"
+    );
+    let err = "mars".parse::<Environment>().unwrap_err();
+    assert!(err.to_string().contains("\"mars\""), "{err}");
+    assert!(
+        err.to_string().contains("production, us, eu, in, sg"),
+        "{err}"
+    );
+}
+
+#[test]
+fn base_url_overrides_the_environment() {
+    let client = Client::builder()
+        .environment(Environment::Us)
+        .base_url("https://proxy.example.com/elevenlabs/")
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url(), "https://proxy.example.com/elevenlabs");
+}
+
+#[test]
+fn bad_settings_are_refused_with_a_reason() {
+    let err = Client::builder().base_url("not a url").build().unwrap_err();
+    assert!(matches!(err, Error::Config { .. }));
+    assert!(err.to_string().contains("not a valid URL"), "{err}");
+
+    let err = Client::builder()
+        .base_url("ftp://example.com")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("expected http or https"), "{err}");
+
+    let err = Client::builder()
+        .retry(RetryPolicy {
+            max_attempts: 0,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("max_attempts"), "{err}");
+}
+
+#[tokio::test]
+async fn headers_of_a_configured_client() {
+    let server = empty_page_server().await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .api_key("sk_header_test_key_1234567890")
+        .build()
+        .unwrap();
+    client.list_test_invocations().send().await.unwrap();
+    let custom = Client::builder()
+        .base_url(&server.url)
+        .user_agent("my-app/2.0")
+        .build()
+        .unwrap();
+    custom.list_test_invocations().send().await.unwrap();
+
+    let reqs = server.requests();
+    assert_eq!(
+        reqs[0].headers.get("xi-api-key").map(String::as_str),
+        Some("sk_header_test_key_1234567890")
+    );
+    assert_eq!(
+        reqs[0].headers.get("user-agent").map(String::as_str),
+        Some(concat!(
+            "elevenlabs-agent-tests/",
+            env!("CARGO_PKG_VERSION")
+        ))
+    );
+    assert_eq!(reqs[1].headers.get("xi-api-key"), None);
+    assert_eq!(
+        reqs[1].headers.get("user-agent").map(String::as_str),
+        Some("my-app/2.0")
+    );
+}
+
+#[tokio::test]
+async fn client_new_keeps_working_without_a_key() {
+    let server = empty_page_server().await;
+    let client = Client::new(&format!("{}/", server.url));
+    assert_eq!(client.base_url(), server.url);
+    assert!(client.state().api_key().is_none());
+    assert_eq!(client.state().retry(), &RetryPolicy::default());
+    let page = client
+        .list_test_invocations()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!page.has_more);
+    let reqs = server.requests();
+    assert_eq!(reqs[0].headers.get("xi-api-key"), None);
+    assert_eq!(
+        reqs[0].headers.get("user-agent").map(String::as_str),
+        Some(concat!(
+            "elevenlabs-agent-tests/",
+            env!("CARGO_PKG_VERSION")
+        ))
+    );
+}
+
+#[tokio::test]
+async fn the_retry_policy_of_each_client_reaches_the_hook() {
+    let server = ScriptServer::start(|_| Reply::raw(500, "")).await;
+    let fast = RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        ..RetryPolicy::default()
+    };
+    for attempts in [1u32, 2, 4] {
+        let before = server.count();
+        let client = Client::builder()
+            .base_url(&server.url)
+            .retry(RetryPolicy {
+                max_attempts: attempts,
+                ..fast.clone()
+            })
+            .build()
+            .unwrap();
+        assert_eq!(client.state().retry().max_attempts, attempts);
+        let run = client.list_test_invocations().send();
+        tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(server.count() - before, attempts as usize);
+    }
+}
+
+#[tokio::test]
+async fn the_timeout_of_each_client_is_its_own() {
+    let server = ScriptServer::start(|_| {
+        Reply::json(200, &json!({"results": [], "has_more": false}))
+            .delay(Duration::from_millis(600))
+    })
+    .await;
+    let impatient = Client::builder()
+        .base_url(&server.url)
+        .timeout(Duration::from_millis(100))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let patient = Client::builder()
+        .base_url(&server.url)
+        .timeout(Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(5))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let guard = Duration::from_secs(30);
+    let err: Error = tokio::time::timeout(guard, impatient.list_test_invocations().send())
+        .await
+        .unwrap()
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    tokio::time::timeout(guard, patient.list_test_invocations().send())
+        .await
+        .unwrap()
+        .unwrap();
+}
