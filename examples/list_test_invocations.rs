@@ -202,7 +202,10 @@ async fn run(args: Args) -> Result<(), Failure> {
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let progress = io::stderr().is_terminal();
+    let mut progress = Progress {
+        enabled: io::stderr().is_terminal(),
+        shown: false,
+    };
     let mut table = Vec::new();
     let mut fetched: u64 = 0;
     let mut cursor: Option<String> = None;
@@ -258,18 +261,38 @@ async fn run(args: Args) -> Result<(), Failure> {
         if args.json {
             out.flush().map_err(Failure::Output)?;
         }
-        if progress {
-            eprint!("\r\x1b[2Kfetched {fetched} invocations ({pages} pages)…");
-        }
+        progress.show(fetched, pages);
     }
-    if progress && pages > 1 {
-        eprint!("\r\x1b[2K");
-    }
+    drop(progress);
     if !args.json {
         write_table(&mut out, &table).map_err(Failure::Output)?;
     }
     out.flush().map_err(Failure::Output)?;
     Ok(())
+}
+
+/// A progress line on stderr, when it is a terminal; erased when dropped (also on errors).
+struct Progress {
+    enabled: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn show(&mut self, fetched: u64, pages: u64) {
+        if self.enabled {
+            let s = if pages == 1 { "" } else { "s" };
+            eprint!("\r\x1b[2Kfetched {fetched} invocations ({pages} page{s})…");
+            self.shown = true;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 /// Replaces control characters (a newline in a title would break the table).

@@ -103,10 +103,18 @@ fn example_binary() -> &'static PathBuf {
 
 /// Runs the example with `args` and no API key in its environment.
 fn run_example(args: &[&str]) -> Output {
+    run_example_with_env(args, &[])
+}
+
+/// Runs the example with `args` and only the given `ELEVENLABS_*` variables.
+fn run_example_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(example_binary());
     cmd.args(args)
         .env_remove("ELEVENLABS_API_KEY")
         .env_remove("ELEVENLABS_BASE_URL");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
     run_with_limit(cmd, Duration::from_secs(60))
 }
 
@@ -343,4 +351,65 @@ async fn an_api_error_exits_1_with_its_message() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn with_a_key_it_lists_from_the_configured_api_not_the_demo() {
+    // Stands in for the real API: another seed, so its data differs from the embedded demo.
+    let server = FakeServer::builder()
+        .seed(777)
+        .invocations(12)
+        .api_key("sk_user_key")
+        .start()
+        .await
+        .unwrap();
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        run_example_with_env(
+            &["--json"],
+            &[
+                ("ELEVENLABS_API_KEY", "sk_user_key"),
+                ("ELEVENLABS_BASE_URL", &url),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("embedded fake"), "{stderr}");
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = server.invocations().iter().map(|i| i.id.clone()).collect();
+    assert_eq!(ids, expected);
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("xi-api-key") == Some("sk_user_key"))
+    );
+
+    // --base-url wins over ELEVENLABS_BASE_URL.
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        run_example_with_env(
+            &["--limit", "3", "--base-url", &url],
+            &[
+                ("ELEVENLABS_API_KEY", "sk_user_key"),
+                ("ELEVENLABS_BASE_URL", "http://127.0.0.1:9"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 4);
 }
