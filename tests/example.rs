@@ -1,0 +1,415 @@
+//! The `list_test_invocations` example run as a process, as a newcomer runs it: no API key, so
+//! it lists the embedded fake's demo data.
+//!
+//! `cargo test` builds examples, but not with a `--test` filter, so the first test to need the
+//! binary runs `cargo build --example list_test_invocations` (quick when it is up to date).
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use elevenlabs_agent_tests::fake::{DEFAULT_INVOCATIONS, FakeServer};
+
+const EXAMPLE: &str = "list_test_invocations";
+
+/// Runs `cmd` to completion, killing it after `limit` (tests must not hang).
+fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning the process");
+    // Read the pipes on threads so a full pipe cannot block the child.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stderr, &mut buf).ok();
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the process") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out_thread.join().unwrap(),
+        stderr: err_thread.join().unwrap(),
+    }
+}
+
+/// The example binary, built once per test process.
+fn example_binary() -> &'static PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        // <target>/<profile>/deps/example-<hash> → <target>/<profile>/examples/<name>
+        let exe = std::env::current_exe().expect("current_exe");
+        let profile_dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
+        let target_dir = profile_dir.parent().expect("target dir");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--quiet", "--offline", "--example", EXAMPLE])
+            .arg("--target-dir")
+            .arg(target_dir);
+        // Variables cargo set for this test process; inherited, they would make the nested
+        // cargo see a different build environment and recompile dependencies.
+        for (key, _) in std::env::vars_os() {
+            let key_str = key.to_string_lossy();
+            if key_str == "OUT_DIR"
+                || key_str.starts_with("CARGO_PKG_")
+                || key_str.starts_with("CARGO_MANIFEST_")
+                || key_str.starts_with("CARGO_CRATE_")
+                || key_str == "CARGO_PRIMARY_PACKAGE"
+                || key_str == "CARGO_TARGET_TMPDIR"
+            {
+                cmd.env_remove(&key);
+            }
+        }
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let out = run_with_limit(cmd, Duration::from_secs(600));
+        assert!(
+            out.status.success(),
+            "cargo build --example {EXAMPLE} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let binary = profile_dir
+            .join("examples")
+            .join(format!("{EXAMPLE}{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            binary.exists(),
+            "{} missing after the build",
+            binary.display()
+        );
+        binary
+    })
+}
+
+/// Runs the example with `args` and no API key in its environment.
+fn run_example(args: &[&str]) -> Output {
+    run_example_with_env(args, &[])
+}
+
+/// Runs the example with `args` and only the given `ELEVENLABS_*` variables.
+fn run_example_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(example_binary());
+    cmd.args(args)
+        .env_remove("ELEVENLABS_API_KEY")
+        .env_remove("ELEVENLABS_BASE_URL");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    run_with_limit(cmd, Duration::from_secs(60))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+/// The data the example should print: the same default fake, started here.
+async fn default_data() -> Vec<elevenlabs_agent_tests::types::TestInvocationSummaryResponseModel> {
+    FakeServer::start().await.unwrap().invocations().to_vec()
+}
+
+#[tokio::test]
+async fn without_a_key_prints_a_table_of_the_demo_data() {
+    let out = run_example(&[]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "note: ELEVENLABS_API_KEY is not set; listing demo data from the embedded fake server at http://127.0.0.1:"
+        ),
+        "stderr: {stderr}"
+    );
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "ID",
+            "CREATED",
+            "TITLE",
+            "AGENT",
+            "PASSED/FAILED/PENDING",
+            "REPEAT"
+        ]
+    );
+    let data = default_data().await;
+    assert_eq!(data.len(), DEFAULT_INVOCATIONS);
+    assert_eq!(
+        lines.len(),
+        1 + data.len(),
+        "a header and one row per invocation"
+    );
+
+    // Columns are aligned: every column starts at the header's offset.
+    let starts: Vec<usize> = [
+        "CREATED",
+        "TITLE",
+        "AGENT",
+        "PASSED/FAILED/PENDING",
+        "REPEAT",
+    ]
+    .iter()
+    .map(|h| lines[0].find(h).unwrap())
+    .collect();
+    for (line, inv) in lines[1..].iter().zip(&data) {
+        assert!(line.starts_with(&inv.id), "{line}");
+        let created = &line[starts[0]..starts[0] + 20];
+        assert!(
+            created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T',
+            "RFC 3339 at the CREATED column: {line}"
+        );
+        assert!(line[starts[1]..].starts_with(&inv.title), "{line}");
+        assert!(
+            line[starts[2]..].starts_with(inv.agent_id.as_deref().unwrap()),
+            "{line}"
+        );
+        let counts = format!(
+            "{}/{}/{}",
+            inv.passed_count, inv.failed_count, inv.pending_count
+        );
+        assert!(line[starts[3]..].starts_with(&counts), "{line}");
+        assert_eq!(line[starts[4]..].trim(), inv.repeat_count.to_string());
+    }
+    // The newest invocation is the fake's fixed clock: 2025-07-08T18:40:00Z.
+    assert_eq!(&lines[1][starts[0]..starts[0] + 20], "2025-07-08T18:40:00Z");
+}
+
+#[tokio::test]
+async fn json_prints_one_valid_object_a_line() {
+    let out = run_example(&["--json"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let data = default_data().await;
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), data.len());
+    for (line, inv) in lines.iter().zip(&data) {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        assert!(value.is_object(), "{line}");
+        assert_eq!(value["id"], inv.id.as_str());
+        assert_eq!(value["created_at_unix_secs"], inv.created_at_unix_secs);
+        // And it is the API's own model.
+        let parsed: elevenlabs_agent_tests::types::TestInvocationSummaryResponseModel =
+            serde_json::from_str(line).expect("a TestInvocationSummaryResponseModel");
+        assert_eq!(parsed.title, inv.title);
+    }
+}
+
+#[tokio::test]
+async fn agent_filter_limit_and_page_size() {
+    let data = default_data().await;
+    let agent = data[0].agent_id.clone().unwrap();
+    let expected: Vec<&str> = data
+        .iter()
+        .filter(|i| i.agent_id.as_deref() == Some(&agent))
+        .map(|i| i.id.as_str())
+        .collect();
+    assert!(expected.len() > 5);
+
+    let out = run_example(&["--json", "--agent-id", &agent, "--page-size", "3"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids, expected);
+
+    let out = run_example(&["--json", "--limit=5", "--page-size=2"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let first5: Vec<&str> = data[..5].iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, first5);
+
+    // The table with --limit: a header and exactly that many rows.
+    let out = run_example(&["--limit", "7"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout).lines().count(), 8);
+
+    // An agent with no invocations: just the header.
+    let out = run_example(&["--agent-id", "agent_nobody"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn bad_usage_exits_2_with_a_message() {
+    for (args, needle) in [
+        (&["--bogus"][..], "unexpected argument \"--bogus\""),
+        (&["--limit"][..], "--limit needs a value"),
+        (
+            &["--limit", "ten"][..],
+            "--limit expects a positive integer",
+        ),
+        (
+            &["--page-size", "0"][..],
+            "--page-size expects a positive integer",
+        ),
+        (
+            &["--page-size", "-3"][..],
+            "--page-size expects a positive integer",
+        ),
+        (
+            &["--environment", "mars"][..],
+            "--environment \"mars\" is unknown",
+        ),
+        (&["--environment", "eu"][..], "needs ELEVENLABS_API_KEY"),
+        (
+            &["--environment", "eu", "--base-url", "http://127.0.0.1:1"][..],
+            "cannot be used together",
+        ),
+        (&["--base-url", "ftp://example.com"][..], "scheme"),
+    ] {
+        let out = run_example(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn help_exits_0() {
+    let out = run_example(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    for flag in [
+        "--agent-id",
+        "--page-size",
+        "--limit",
+        "--environment",
+        "--base-url",
+        "--json",
+    ] {
+        assert!(stdout.contains(flag), "--help mentions {flag}");
+    }
+}
+
+#[tokio::test]
+async fn an_api_error_exits_1_with_its_message() {
+    // A page size the API refuses: the fake's 422, reported with the API's message.
+    let out = run_example(&["--page-size", "101"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("page_size: Input should be less than or equal to 100"),
+        "{stderr}"
+    );
+
+    // A server that refuses every request: a fake that wants a key the example lacks.
+    let server = FakeServer::builder()
+        .api_key("the-right-key")
+        .start()
+        .await
+        .unwrap();
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || run_example(&["--base-url", &url]))
+        .await
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("401"), "{stderr}");
+    assert_eq!(server.requests().len(), 1);
+
+    // Nothing listening: a network error.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = run_example(&["--base-url", &format!("http://127.0.0.1:{port}")]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn with_a_key_it_lists_from_the_configured_api_not_the_demo() {
+    // Stands in for the real API: another seed, so its data differs from the embedded demo.
+    let server = FakeServer::builder()
+        .seed(777)
+        .invocations(12)
+        .api_key("sk_user_key")
+        .start()
+        .await
+        .unwrap();
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        run_example_with_env(
+            &["--json"],
+            &[
+                ("ELEVENLABS_API_KEY", "sk_user_key"),
+                ("ELEVENLABS_BASE_URL", &url),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("embedded fake"), "{stderr}");
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = server.invocations().iter().map(|i| i.id.clone()).collect();
+    assert_eq!(ids, expected);
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("xi-api-key") == Some("sk_user_key"))
+    );
+
+    // --base-url wins over ELEVENLABS_BASE_URL.
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        run_example_with_env(
+            &["--limit", "3", "--base-url", &url],
+            &[
+                ("ELEVENLABS_API_KEY", "sk_user_key"),
+                ("ELEVENLABS_BASE_URL", "http://127.0.0.1:9"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 4);
+}
