@@ -318,12 +318,13 @@ fn help_exits_0() {
 
 #[tokio::test]
 async fn an_api_error_exits_1_with_its_message() {
-    // A page size the API refuses: the fake's 422, reported with the API's message.
+    // A page size over the API's limit is refused by the client before any request: a usage
+    // error naming the parameter and the range.
     let out = run_example(&["--page-size", "101"]);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("page_size: Input should be less than or equal to 100"),
+        stderr.contains("page_size") && stderr.contains("1..=100"),
         "{stderr}"
     );
 

@@ -366,7 +366,8 @@ async fn page_size_outside_1_to_100_or_not_an_integer_is_a_fastapi_422() {
             [&json!(["query", "page_size"]), &json!(["query", "cursor"])]
         );
 
-        // The generated client reads it as its typed validation error.
+        // Through the crate, page_size 101 never reaches the server: the client refuses it.
+        let before = server.request_count();
         let err = server
             .client()
             .list_test_invocations()
@@ -375,25 +376,37 @@ async fn page_size_outside_1_to_100_or_not_an_integer_is_a_fastapi_422() {
             .await
             .map_err(Error::from)
             .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidParameter { name: "page_size", .. }),
+            "{err:?}"
+        );
+        assert_eq!(server.request_count(), before, "nothing was sent");
+
+        // A 422 the server does send (a cursor it never issued) is read as the typed
+        // validation error, with each `loc: msg` in its Display.
+        let err = server
+            .client()
+            .list_test_invocations()
+            .cursor("not-a-cursor")
+            .send()
+            .await
+            .map_err(Error::from)
+            .unwrap_err();
         match &err {
             Error::Validation { body } => {
                 assert_eq!(body.detail.len(), 1);
-                assert_eq!(body.detail[0].type_, "less_than_equal");
                 assert_eq!(
                     body.detail[0]
                         .loc
                         .iter()
                         .map(|l| l.to_string())
                         .collect::<Vec<_>>(),
-                    ["query", "page_size"]
+                    ["query", "cursor"]
                 );
             }
             other => panic!("expected Error::Validation, got {other:?}"),
         }
-        assert!(
-            err.to_string().contains("less than or equal to 100"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("query.cursor: "), "{err}");
     })
     .await
 }
