@@ -261,7 +261,11 @@ impl<Op: CursorOperation> Pages<Op> {
 
     fn operation(&self) -> Arc<Op> {
         // `operation` is `None` only for `failed`, whose state never fetches.
-        Arc::clone(self.operation.as_ref().expect("a listing with an operation"))
+        Arc::clone(
+            self.operation
+                .as_ref()
+                .expect("a listing with an operation"),
+        )
     }
 
     fn inline(&self, cursor: Option<String>) -> Fetch<Op::Page> {
@@ -300,15 +304,15 @@ impl<Op: CursorOperation> Pages<Op> {
         }
         let cursor = cursor.to_owned();
         self.seen.insert(cursor.clone());
-        if self.prefetch {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                let task = handle.spawn(self.operation().fetch(Some(cursor.clone())));
-                self.state = State::Fetching(Fetch::Spawned {
-                    task: AbortOnDrop(task),
-                    cursor,
-                });
-                return true;
-            }
+        if self.prefetch
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let task = handle.spawn(self.operation().fetch(Some(cursor.clone())));
+            self.state = State::Fetching(Fetch::Spawned {
+                task: AbortOnDrop(task),
+                cursor,
+            });
+            return true;
         }
         self.state = State::Next(cursor);
         false

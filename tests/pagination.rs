@@ -47,7 +47,12 @@ fn listing(n: usize) -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
             None => 0,
             Some(c) => match cursors.get(c) {
                 Some(&o) => o,
-                None => return Reply::json(422, &json!({"detail": [{"loc": ["query", "cursor"], "msg": "bad cursor", "type": "value_error"}]})),
+                None => {
+                    return Reply::json(
+                        422,
+                        &json!({"detail": [{"loc": ["query", "cursor"], "msg": "bad cursor", "type": "value_error"}]}),
+                    );
+                }
             },
         };
         let end = (start + size).min(n);
@@ -99,7 +104,9 @@ where
         }
         None
     };
-    let err = tokio::time::timeout(LIMIT, run).await.expect("listing hung");
+    let err = tokio::time::timeout(LIMIT, run)
+        .await
+        .expect("listing hung");
     (out, err)
 }
 
@@ -365,8 +372,14 @@ async fn invalid_parameters_fail_before_any_request() {
     let server = ScriptServer::start(listing(10)).await;
     let client = Client::new(&server.url);
     let cases = [
-        (client.list_test_invocations().page_size(101).stream(), "page_size"),
-        (client.list_test_invocations().page_size(0u64).stream(), "page_size"),
+        (
+            client.list_test_invocations().page_size(101).stream(),
+            "page_size",
+        ),
+        (
+            client.list_test_invocations().page_size(0u64).stream(),
+            "page_size",
+        ),
         (client.list_test_invocations().cursor("").stream(), "cursor"),
     ];
     for (stream, param) in cases {
@@ -485,7 +498,11 @@ async fn dropping_the_stream_stops_requests() {
         assert!(at_drop <= if prefetch { 2 } else { 1 }, "{at_drop}");
         tokio::time::sleep(Duration::from_millis(800)).await;
         let after = server.requests();
-        assert!(after.len() <= if prefetch { 2 } else { 1 }, "{}", after.len());
+        assert!(
+            after.len() <= if prefetch { 2 } else { 1 },
+            "{}",
+            after.len()
+        );
         assert!(after.iter().all(|r| {
             r.param("cursor").is_none() || r.param("cursor") == Some(cursor_for(100).as_str())
         }));
