@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use elevenlabs_agent_tests::config::API_KEY_ENV;
 use elevenlabs_agent_tests::fake::FakeServer;
+use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::TestInvocationSummaryResponseModel;
 use elevenlabs_agent_tests::{Client, Environment, Error};
 
@@ -207,32 +208,24 @@ async fn run(args: Args) -> Result<(), Failure> {
         shown: false,
     };
     let mut table = Vec::new();
-    let mut fetched: u64 = 0;
-    let mut cursor: Option<String> = None;
-    let mut pages: u64 = 0;
-    // TODO(lead): replace this cursor loop with the pagination stream
-    // (`client.list_test_invocations()...stream()` from the prelude) once it is merged.
-    'pages: loop {
-        let mut request = client.list_test_invocations();
-        if let Some(agent) = &args.agent_id {
-            request = request.agent_id(agent.as_str());
-        }
-        // Ask for no more than --limit still needs.
-        let remaining = args.limit.map(|l| l - fetched);
-        let page_size = match (args.page_size, remaining) {
-            (Some(p), Some(r)) => Some(p.min(r)),
-            (Some(p), None) => Some(p),
-            (None, Some(r)) if r < 30 => Some(r),
-            (None, _) => None,
-        };
-        if let Some(p) = page_size {
-            request = request.page_size(p);
-        }
-        if let Some(c) = cursor.take() {
-            request = request.cursor(c);
-        }
-        let page = request.send().await.map_err(Error::from)?.into_inner();
-        pages += 1;
+    let mut request = client.list_test_invocations();
+    if let Some(agent) = &args.agent_id {
+        request = request.agent_id(agent.as_str());
+    }
+    // With --limit below a page, ask for no more than that.
+    let page_size = match (args.page_size, args.limit) {
+        (Some(p), _) => Some(p),
+        (None, Some(l)) if l < 30 => Some(l.max(1)),
+        (None, _) => None,
+    };
+    if let Some(p) = page_size {
+        request = request.page_size(p);
+    }
+    // One lazy stream over every page; the next page is prefetched while this one is printed.
+    let mut pages = request.pages();
+    let (mut fetched, mut page_count) = (0u64, 0u64);
+    'pages: while let Some(page) = pages.try_next().await? {
+        page_count += 1;
         for item in page.results {
             if args.json {
                 let line = serde_json::to_string(&item).map_err(|e| {
@@ -247,21 +240,10 @@ async fn run(args: Args) -> Result<(), Failure> {
                 break 'pages;
             }
         }
-        if !page.has_more {
-            break;
-        }
-        match page.next_cursor {
-            Some(next) if !next.is_empty() => cursor = Some(next),
-            _ => {
-                return Err(Failure::Api(format!(
-                    "page {pages} says has_more=true but has no next_cursor; stopping after {fetched} invocations"
-                )));
-            }
-        }
         if args.json {
             out.flush().map_err(Failure::Output)?;
         }
-        progress.show(fetched, pages);
+        progress.show(fetched, page_count);
     }
     drop(progress);
     if !args.json {

@@ -37,31 +37,38 @@ pub(crate) fn out_of_range_message(name: &str, min: i64, max: i64, value: &str) 
     format!("{name} must be within {min}..={max}, got {value}")
 }
 
-/// Checks the integer query parameters of `request` against the spec's bounds.
-pub(crate) fn check_bounds(request: &Request, operation_id: &str) -> Result<(), String> {
+/// Checks one query parameter's value against the spec's bounds for `operation_id`; the
+/// refusal message when it is out of range (or not an integer where bounds apply).
+///
+/// The one bounds check of the crate: the `pre` hook runs it on every request, and the
+/// pagination engine runs it before its first request.
+pub(crate) fn check_param(operation_id: &str, name: &str, value: &str) -> Result<(), String> {
     let bounds = crate::generated::PARAM_BOUNDS
         .iter()
-        .filter(|b| b.operation_id == operation_id);
+        .filter(|b| b.operation_id == operation_id && b.name == name);
     for b in bounds {
-        for (name, value) in request.url().query_pairs() {
-            if name != b.name {
-                continue;
-            }
-            let in_range = value.parse::<i128>().is_ok_and(|v| {
-                b.minimum.is_none_or(|m| v >= i128::from(m))
-                    && b.maximum.is_none_or(|m| v <= i128::from(m))
-            });
-            if !in_range {
-                return Err(out_of_range_message(
-                    b.name,
-                    b.minimum.unwrap_or(i64::MIN),
-                    b.maximum.unwrap_or(i64::MAX),
-                    &value,
-                ));
-            }
+        let in_range = value.parse::<i128>().is_ok_and(|v| {
+            b.minimum.is_none_or(|m| v >= i128::from(m))
+                && b.maximum.is_none_or(|m| v <= i128::from(m))
+        });
+        if !in_range {
+            return Err(out_of_range_message(
+                b.name,
+                b.minimum.unwrap_or(i64::MIN),
+                b.maximum.unwrap_or(i64::MAX),
+                value,
+            ));
         }
     }
     Ok(())
+}
+
+/// Checks the integer query parameters of `request` against the spec's bounds.
+pub(crate) fn check_bounds(request: &Request, operation_id: &str) -> Result<(), String> {
+    request
+        .url()
+        .query_pairs()
+        .try_for_each(|(name, value)| check_param(operation_id, &name, &value))
 }
 
 impl ClientHooks<ClientState> for Client {

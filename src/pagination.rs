@@ -127,33 +127,14 @@ pub trait Paginate: Sized {
     }
 }
 
-/// Checks an integer query parameter against the spec's bounds for `operation_id`.
-pub(crate) fn check_bounds(
-    operation_id: &str,
-    name: &'static str,
-    value: u64,
-) -> Result<(), Error> {
-    for b in crate::generated::PARAM_BOUNDS {
-        if b.operation_id != operation_id || b.name != name {
-            continue;
-        }
-        let v = i128::from(value);
-        let below = b.minimum.is_some_and(|m| v < i128::from(m));
-        let above = b.maximum.is_some_and(|m| v > i128::from(m));
-        if below || above {
-            let range = match (b.minimum, b.maximum) {
-                (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
-                (Some(lo), None) => format!("at least {lo}"),
-                (None, Some(hi)) => format!("at most {hi}"),
-                (None, None) => unreachable!("a bound was crossed"),
-            };
-            return Err(Error::InvalidParameter {
-                name,
-                message: format!("must be {range}, got {value}"),
-            });
-        }
-    }
-    Ok(())
+/// Checks an integer query parameter against the spec's bounds for `operation_id`, with the
+/// request hook's check, so a listing fails before its first request exactly as `.send()` would.
+pub(crate) fn check_bounds(operation_id: &str, name: &str, value: u64) -> Result<(), Error> {
+    crate::hooks::check_param(operation_id, name, &value.to_string()).map_err(|message| {
+        Error::from(
+            progenitor_client::Error::<crate::types::HttpValidationError>::InvalidRequest(message),
+        )
+    })
 }
 
 type BoxFetch<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::fake::{DEFAULT_API_KEY, DEFAULT_INVOCATIONS, FakeServer};
+use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::{
     ResourceAccessInfoAccessSource, ResourceAccessInfoAnonymousAccessLevelOverride,
     ResourceAccessInfoRole,
@@ -87,33 +88,20 @@ async fn raw_walk(server: &FakeServer, base_query: &str) -> Vec<Value> {
     pages
 }
 
-/// Every item of a listing through the generated client (a `.send()` cursor loop).
-// TODO(lead): once the pagination streams are merged, also walk with `.stream()`.
+/// Every item of a listing through the crate's pagination stream.
 async fn client_walk(
     client: &Client,
     agent_id: Option<&str>,
     page_size: Option<u64>,
 ) -> Result<Vec<elevenlabs_agent_tests::types::TestInvocationSummaryResponseModel>, Error> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut request = client.list_test_invocations();
-        if let Some(agent) = agent_id {
-            request = request.agent_id(agent);
-        }
-        if let Some(size) = page_size {
-            request = request.page_size(size);
-        }
-        if let Some(c) = cursor.take() {
-            request = request.cursor(c);
-        }
-        let page = request.send().await?.into_inner();
-        items.extend(page.results);
-        if !page.has_more {
-            return Ok(items);
-        }
-        cursor = page.next_cursor;
+    let mut request = client.list_test_invocations();
+    if let Some(agent) = agent_id {
+        request = request.agent_id(agent);
     }
+    if let Some(size) = page_size {
+        request = request.page_size(size);
+    }
+    request.stream().try_collect().await
 }
 
 #[tokio::test]
@@ -377,7 +365,13 @@ async fn page_size_outside_1_to_100_or_not_an_integer_is_a_fastapi_422() {
             .map_err(Error::from)
             .unwrap_err();
         assert!(
-            matches!(err, Error::InvalidParameter { name: "page_size", .. }),
+            matches!(
+                err,
+                Error::InvalidParameter {
+                    name: "page_size",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(server.request_count(), before, "nothing was sent");
