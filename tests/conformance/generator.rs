@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use serde_json::{Map, Value};
 
-use crate::schema::resolve;
+use crate::schema::{properties_and_required, resolve};
 
 /// What the generator may produce beyond what the schema allows.
 #[derive(Clone, Copy, Debug)]
@@ -118,17 +118,7 @@ fn arb_object(
     opts: Opts,
 ) -> BoxedStrategy<Value> {
     let empty = Map::new();
-    let props = obj
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let required: Vec<&str> = obj
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let (props, required) = properties_and_required(obj, &empty);
     let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = props
         .iter()
         .map(|(name, sub)| {

@@ -160,6 +160,25 @@ pub fn strip_enums(schema: &mut Value) {
     }
 }
 
+/// An object schema's `properties` (or `empty`) and its `required` names.
+pub fn properties_and_required<'a>(
+    schema: &'a Map<String, Value>,
+    empty: &'a Map<String, Value>,
+) -> (&'a Map<String, Value>, Vec<&'a str>) {
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(empty);
+    let required = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    (props, required)
+}
+
 /// Follows `$ref`s (local, `#/...`) until a schema without one.
 pub fn resolve<'a>(mut schema: &'a Value, root: &'a Value) -> &'a Value {
     for _ in 0..32 {
@@ -326,17 +345,7 @@ fn check_object(
     path: &str,
 ) -> Result<(), String> {
     let empty = Map::new();
-    let props = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let (props, required) = properties_and_required(schema.as_object().unwrap_or(&empty), &empty);
     for (key, value) in inp {
         let here = format!("{path}/{key}");
         let Some(prop) = props.get(key) else {
