@@ -195,20 +195,6 @@ async fn hand_loop(http: &reqwest::Client, url: &str) -> usize {
     }
 }
 
-async fn stream_all(client: &Client, prefetch: bool) -> usize {
-    let mut stream = client
-        .list_test_invocations()
-        .page_size(PAGE as u64)
-        .stream()
-        .prefetch(prefetch);
-    let mut count = 0;
-    while let Some(item) = stream.next().await {
-        touch(&item.unwrap());
-        count += 1;
-    }
-    count
-}
-
 // ---------------------------------------------------------------------------------------
 // 1. Throughput.
 
@@ -224,8 +210,8 @@ async fn throughput(base: &str) {
 
     for _ in 0..3 {
         assert_eq!(hand_loop(&http, &url).await, N);
-        assert_eq!(stream_all(&client, true).await, N);
-        assert_eq!(stream_all(&client, false).await, N);
+        assert_eq!(consume_with_work(&client, true, Work::None).await, N);
+        assert_eq!(consume_with_work(&client, false, Work::None).await, N);
     }
     let (mut hand, mut on, mut off) = (Vec::new(), Vec::new(), Vec::new());
     for rep in 0..REPS {
@@ -234,8 +220,8 @@ async fn throughput(base: &str) {
             let t = Instant::now();
             let n = match (rep + k) % 3 {
                 0 => hand_loop(&http, &url).await,
-                1 => stream_all(&client, true).await,
-                _ => stream_all(&client, false).await,
+                1 => consume_with_work(&client, true, Work::None).await,
+                _ => consume_with_work(&client, false, Work::None).await,
             };
             assert_eq!(n, N);
             let d = t.elapsed();
