@@ -199,21 +199,18 @@ impl<Op: CursorOperation> Pages<Op> {
             }),
             _ => State::NotStarted(cursor),
         };
-        Self {
-            operation: Some(Arc::new(operation)),
-            state,
-            held: None,
-            prefetch: true,
-            seen: HashSet::new(),
-            received: 0,
-        }
+        Self::with_state(Some(Arc::new(operation)), state)
     }
 
     /// A stream whose only item is `error` (an invalid parameter found before any request).
     pub fn failed(error: Error) -> Self {
+        Self::with_state(None, State::Failed(error))
+    }
+
+    fn with_state(operation: Option<Arc<Op>>, state: State<Op::Page>) -> Self {
         Self {
-            operation: None,
-            state: State::Failed(error),
+            operation,
+            state,
             held: None,
             prefetch: true,
             seen: HashSet::new(),
