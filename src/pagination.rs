@@ -68,10 +68,12 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use futures::Stream;
 use futures::stream::FusedStream;
+use futures::task::AtomicWaker;
 
 use crate::{Error, PaginationError};
 
@@ -142,6 +144,54 @@ type BoxFetch<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;
 /// Aborts a spawned prefetch when dropped (the stream was dropped).
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
+/// Set once a spawned prefetch has been polled for the first time (or dropped unpolled),
+/// waking the stream that waits for it.
+#[derive(Default)]
+struct Started {
+    done: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl Started {
+    fn fire(&self) {
+        self.done.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Whether the prefetch has started; if not, `cx` is woken when it does.
+    fn poll_started(&self, cx: &Context<'_>) -> bool {
+        if self.done.load(Ordering::Acquire) {
+            return true;
+        }
+        self.waker.register(cx.waker());
+        self.done.load(Ordering::Acquire)
+    }
+}
+
+/// The prefetch future as spawned: fires [`Started`] after its first poll, by which time
+/// the request has been handed to the connection, and when dropped unpolled (runtime
+/// shutting down), so that nothing waits for it forever.
+struct Announced<P> {
+    fetch: BoxFetch<P>,
+    started: Arc<Started>,
+}
+
+impl<P> Future for Announced<P> {
+    type Output = Result<P, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = self.fetch.as_mut().poll(cx);
+        self.started.fire();
+        result
+    }
+}
+
+impl<P> Drop for Announced<P> {
+    fn drop(&mut self) {
+        self.started.fire();
+    }
+}
+
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
@@ -155,6 +205,7 @@ enum Fetch<P> {
     /// cancelled the task.
     Spawned {
         task: AbortOnDrop<Result<P, Error>>,
+        started: Arc<Started>,
         cursor: String,
     },
 }
@@ -179,7 +230,7 @@ enum State<P> {
 pub struct Pages<Op: CursorOperation> {
     operation: Option<Arc<Op>>,
     state: State<Op::Page>,
-    /// A page held back for one scheduler turn so that the spawned prefetch gets going.
+    /// A page held back until the spawned prefetch of the next one has started.
     held: Option<Op::Page>,
     prefetch: bool,
     /// Every cursor used in this listing, the starting one included.
@@ -246,6 +297,14 @@ impl<Op: CursorOperation> Pages<Op> {
         )
     }
 
+    /// Whether the page in hand may be handed out: no prefetch is pending its first poll.
+    fn prefetch_started(&self, cx: &Context<'_>) -> bool {
+        match &self.state {
+            State::Fetching(Fetch::Spawned { started, .. }) => started.poll_started(cx),
+            _ => true,
+        }
+    }
+
     fn inline(&self, cursor: Option<String>) -> Fetch<Op::Page> {
         Fetch::Inline(Box::pin(self.operation().fetch(cursor)))
     }
@@ -285,9 +344,14 @@ impl<Op: CursorOperation> Pages<Op> {
         if self.prefetch
             && let Ok(handle) = tokio::runtime::Handle::try_current()
         {
-            let task = handle.spawn(self.operation().fetch(Some(cursor.clone())));
+            let started = Arc::new(Started::default());
+            let task = handle.spawn(Announced {
+                fetch: Box::pin(self.operation().fetch(Some(cursor.clone()))),
+                started: Arc::clone(&started),
+            });
             self.state = State::Fetching(Fetch::Spawned {
                 task: AbortOnDrop(task),
+                started,
                 cursor,
             });
             return true;
@@ -307,8 +371,11 @@ impl<Op: CursorOperation> Stream for Pages<Op> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if let Some(page) = this.held.take() {
-            return Poll::Ready(Some(Ok(page)));
+        if this.held.is_some() {
+            if !this.prefetch_started(cx) {
+                return Poll::Pending;
+            }
+            return Poll::Ready(this.held.take().map(Ok));
         }
         loop {
             match std::mem::replace(&mut this.state, State::Done) {
@@ -327,7 +394,8 @@ impl<Op: CursorOperation> Stream for Pages<Op> {
                 State::Fetching(mut fetch) => {
                     let result = match &mut fetch {
                         Fetch::Inline(fut) => fut.as_mut().poll(cx),
-                        Fetch::Spawned { task, cursor } => match Pin::new(&mut task.0).poll(cx) {
+                        Fetch::Spawned { task, cursor, .. } => match Pin::new(&mut task.0).poll(cx)
+                        {
                             Poll::Pending => Poll::Pending,
                             Poll::Ready(Ok(result)) => Poll::Ready(result),
                             Poll::Ready(Err(join)) if join.is_panic() => {
@@ -350,15 +418,14 @@ impl<Op: CursorOperation> Stream for Pages<Op> {
                         Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(e))),
                         Poll::Ready(Ok(page)) => {
                             drop(fetch);
-                            if this.after_page(&page) {
-                                // The next request was just spawned. Yield once before
-                                // handing out this page, so that the runtime puts that
-                                // request on the wire before a consumer that works
-                                // synchronously on this page holds the thread (a task
-                                // spawned from a Tokio worker waits in that worker's
-                                // unstealable LIFO slot until the spawner yields).
+                            // When the next request was just spawned, hand this page out
+                            // only once a worker has polled that request: a consumer that
+                            // then works on this page without yielding would otherwise
+                            // keep it off the wire (a task spawned from a worker waits in
+                            // that worker's LIFO slot, and one spawned from outside the
+                            // runtime was seen to wait until the spawning thread parked).
+                            if this.after_page(&page) && !this.prefetch_started(cx) {
                                 this.held = Some(page);
-                                cx.waker().wake_by_ref();
                                 return Poll::Pending;
                             }
                             return Poll::Ready(Some(Ok(page)));

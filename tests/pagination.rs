@@ -465,6 +465,38 @@ async fn prefetch_requests_the_next_page_without_being_polled() {
     }
 }
 
+/// A consumer that works on page 1 without yielding (it blocks its worker thread) still
+/// gets page 2 requested meanwhile: the prefetch does not wait for the consumer's next poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefetch_progresses_while_the_consumer_blocks_its_thread() {
+    let server = std::sync::Arc::new(ScriptServer::start(listing(300)).await);
+    let client = Client::new(&server.url);
+    let watched = server.clone();
+    let consumer = tokio::spawn(async move {
+        let mut pages = client.list_test_invocations().page_size(100).pages();
+        let first = pages.next().await.unwrap().unwrap();
+        assert_eq!(first.results.len(), 100);
+        // Synchronous work on page 1: no await until page 2's request has arrived, or LIMIT.
+        let began = std::time::Instant::now();
+        while watched.count() < 2 && began.elapsed() < LIMIT {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let arrived = watched.count() >= 2;
+        let rest: Vec<_> = pages.try_collect().await.unwrap();
+        (arrived, rest.len())
+    });
+    let (arrived, rest) = tokio::time::timeout(LIMIT * 2, consumer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        arrived,
+        "page 2 was requested only once the consumer yielded"
+    );
+    assert_eq!(rest, 2);
+    assert_eq!(server.count(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_stream_stops_requests() {
     for prefetch in [true, false] {
