@@ -3,12 +3,20 @@
 //! Steps, each a small function below:
 //! 1. read and parse the OpenAPI 3.0.3 document written by `cargo xtask refresh-spec`;
 //! 2. collect every string-enum component schema (inline enums were hoisted into
-//!    components by the xtask) and tell progenitor to use an *open* enum for each;
-//! 3. generate the client with progenitor (builder interface, hooks implemented by the crate);
-//! 4. adjust the syntax tree with `syn`: insert the open enums into `types`, make the
-//!    operation builders' fields `pub(crate)` (the pagination engine reads them) and drop
-//!    the generated `Client::new` (the crate defines its own, configured one);
-//! 5. format with `prettyplease` into `$OUT_DIR/codegen.rs`.
+//!    components by the xtask) and tell progenitor to use an *open* enum for each; the same
+//!    for every discriminated union (`oneOf` + `discriminator.mapping`, hoisted by the
+//!    xtask too), which becomes a *tagged* union with a catch-all for unknown kinds;
+//! 3. generate the client with progenitor (builder interface, hooks implemented by the crate,
+//!    every type deriving `schemars::JsonSchema`);
+//! 4. adjust the syntax tree with `syn`: insert the open enums and unions into `types`, make
+//!    the operation builders' fields `pub(crate)` and drop the generated `Client::new` (the
+//!    crate defines its own, configured one);
+//! 5. generate the pagination wiring of every cursor-paginated operation from its builder
+//!    (every query parameter the builder has is passed on every page), the table of
+//!    parameter bounds, and the table of component types used by the conformance tests;
+//! 6. format with `prettyplease` into `$OUT_DIR/codegen.rs`.
+//!
+//! A schema name that cannot become a Rust type name is an error naming it, never a panic.
 //!
 //! No network access, no rustfmt.
 
@@ -41,19 +49,29 @@ fn run() -> Result<(), String> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
         .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
 
+    let names = type_names(&raw)?;
     let enums = string_enums(&raw)?;
+    let unions = tagged_unions(&raw, &names)?;
 
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::config::ClientState));
+        .with_inner_type(quote!(crate::config::ClientState))
+        .with_derive("schemars::JsonSchema");
     for name in enums.keys() {
         settings.with_replacement(
-            name,
-            format!("{TYPES_PATH}::{name}"),
+            &names[name],
+            format!("{TYPES_PATH}::{}", names[name]),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
+    for name in unions.keys() {
+        settings.with_replacement(
+            &names[name],
+            format!("{TYPES_PATH}::{}", names[name]),
+            std::iter::empty(),
         );
     }
 
@@ -66,9 +84,16 @@ fn run() -> Result<(), String> {
 
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let mut inserted: Vec<syn::Item> = enums
+        .iter()
+        .map(|(n, v)| open_enum_item(&names[n], v))
+        .collect();
+    inserted.extend(enums.iter().map(|(n, v)| enum_schema_item(&names[n], v)));
+    inserted.extend(unions.iter().map(|(n, u)| union_item(&names[n], u)));
     let mut adjust = Adjust {
-        open_enums: enums.iter().map(|(n, v)| open_enum_item(n, v)).collect(),
+        open_enums: inserted,
         depth: Vec::new(),
+        builders: BTreeMap::new(),
     };
     adjust.visit_file_mut(&mut file);
     if !adjust.open_enums.is_empty() {
@@ -76,6 +101,9 @@ fn run() -> Result<(), String> {
     }
 
     file.items.push(param_bounds_item(&raw));
+    file.items
+        .push(paginate_module(&raw, &names, &adjust.builders)?);
+    file.items.push(component_table_item(&names));
 
     let out = Path::new(&std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("codegen.rs");
     std::fs::write(&out, prettyplease::unparse(&file))
@@ -175,7 +203,7 @@ struct EnumSchema {
 /// `crate::open_enum::open_enum! { ... }` for one schema: known values become variants,
 /// anything else `Unknown(String)`.
 fn open_enum_item(name: &str, schema: &EnumSchema) -> syn::Item {
-    let ident = format_ident!("{}", name);
+    let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
     let mut used = std::collections::BTreeSet::new();
     let variants = schema.values.iter().map(|value| {
         let mut v = variant_name(value);
@@ -192,7 +220,7 @@ fn open_enum_item(name: &str, schema: &EnumSchema) -> syn::Item {
         quote!(#v = #value)
     });
     let doc = if schema.doc.is_empty() {
-        format!("`{name}`, an open enum: unknown values are kept as `Unknown`.")
+        format!("`{name}`.")
     } else {
         schema.doc.clone()
     };
@@ -228,8 +256,11 @@ fn variant_name(value: &str) -> String {
 
 /// The syntax-tree adjustments described in the module docs.
 struct Adjust {
+    /// Items to insert into `types`.
     open_enums: Vec<syn::Item>,
     depth: Vec<String>,
+    /// The operation builders as generated (name → struct), read by the pagination wiring.
+    builders: BTreeMap<String, syn::ItemStruct>,
 }
 
 impl VisitMut for Adjust {
@@ -248,6 +279,7 @@ impl VisitMut for Adjust {
             for field in s.fields.iter_mut() {
                 field.vis = syn::parse_quote!(pub(crate));
             }
+            self.builders.insert(s.ident.to_string(), s.clone());
         }
     }
 
@@ -261,4 +293,432 @@ impl VisitMut for Adjust {
         }
         syn::visit_mut::visit_item_impl_mut(self, i);
     }
+}
+
+/// The Rust type name of every component schema, as typify names it (PascalCase of the
+/// schema name, `-` and other separators dropped: `TranscriptModel-Input` →
+/// `TranscriptModelInput`). A name that is no valid, unique Rust identifier is an error
+/// naming the schema.
+fn type_names(raw: &serde_json::Value) -> Result<BTreeMap<String, String>, String> {
+    use heck::ToPascalCase;
+    let mut out = BTreeMap::new();
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    let schemas = raw
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object());
+    for name in schemas.into_iter().flat_map(|s| s.keys()) {
+        // typify's `sanitize(name, Case::Pascal)`.
+        let cleaned: String = name
+            .replace('\'', "")
+            .chars()
+            .map(|c| {
+                if unicode_ident::is_xid_continue(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let rust = cleaned.to_pascal_case();
+        let valid = rust.starts_with(|c: char| unicode_ident::is_xid_start(c))
+            && syn::parse_str::<syn::Ident>(&rust).is_ok();
+        if !valid {
+            return Err(format!(
+                "schema `{name}`: its Rust type name `{rust}` is not a valid identifier; rename it in the xtask's hoisting"
+            ));
+        }
+        if let Some(other) = taken.insert(rust.clone(), name.clone()) {
+            return Err(format!(
+                "schemas `{other}` and `{name}` both become the Rust type `{rust}`"
+            ));
+        }
+        out.insert(name.clone(), rust);
+    }
+    Ok(out)
+}
+
+/// A discriminated union: the tag property and (tag value, variant schema) pairs.
+struct UnionSchema {
+    doc: String,
+    tag: String,
+    variants: Vec<(String, String)>,
+}
+
+/// Every component schema that is `oneOf` + `discriminator` with a full `mapping` (the xtask
+/// hoists and completes them): name → union.
+fn tagged_unions(
+    raw: &serde_json::Value,
+    names: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, UnionSchema>, String> {
+    let mut out = BTreeMap::new();
+    let schemas = raw
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object());
+    for (name, schema) in schemas.into_iter().flatten() {
+        let (Some(_), Some(d)) = (schema.get("oneOf"), schema.get("discriminator")) else {
+            continue;
+        };
+        let tag = d
+            .get("propertyName")
+            .and_then(|p| p.as_str())
+            .ok_or_else(|| format!("schema `{name}`: discriminator without propertyName"))?;
+        let mapping = d
+            .get("mapping")
+            .and_then(|m| m.as_object())
+            .ok_or_else(|| format!("schema `{name}`: discriminator without mapping"))?;
+        let mut variants = Vec::new();
+        for (value, target) in mapping {
+            let target = target
+                .as_str()
+                .and_then(|t| t.strip_prefix("#/components/schemas/"))
+                .filter(|t| names.contains_key(*t))
+                .ok_or_else(|| {
+                    format!("schema `{name}`: discriminator value `{value}` maps to {target}, not a component schema")
+                })?;
+            variants.push((value.clone(), target.to_owned()));
+        }
+        let doc = schema
+            .get("description")
+            .and_then(|d| d.as_str())
+            .unwrap_or("")
+            .to_owned();
+        out.insert(
+            name.clone(),
+            UnionSchema {
+                doc,
+                tag: tag.to_owned(),
+                variants,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// `impl JsonSchema` for an open enum: a string with the spec's values.
+fn enum_schema_item(name: &str, schema: &EnumSchema) -> syn::Item {
+    let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
+    let values = &schema.values;
+    syn::parse_quote! {
+        crate::json_schema::string_enum_schema!(#ident, [#(#values),*]);
+    }
+}
+
+/// `crate::union::tagged_union! { ... }` for one union.
+fn union_item(name: &str, schema: &UnionSchema) -> syn::Item {
+    let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
+    let tag = &schema.tag;
+    let mut used = std::collections::BTreeSet::new();
+    let variants = schema.variants.iter().map(|(value, target)| {
+        let mut v = variant_name(value);
+        if v == "Unknown" {
+            v.push_str("Kind");
+        }
+        while !used.insert(v.clone()) {
+            v.push('_');
+        }
+        let v = syn::Ident::new(&v, proc_macro2::Span::call_site());
+        let ty = syn::Ident::new(
+            &heck::ToPascalCase::to_pascal_case(
+                target
+                    .replace('\'', "")
+                    .chars()
+                    .map(|c| {
+                        if unicode_ident::is_xid_continue(c) {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect::<String>()
+                    .as_str(),
+            ),
+            proc_macro2::Span::call_site(),
+        );
+        quote!(#v(#value) => #ty)
+    });
+    let doc = if schema.doc.is_empty() {
+        format!("`{name}`: one of several kinds, told apart by `{tag}`.")
+    } else {
+        schema.doc.clone()
+    };
+    syn::parse_quote! {
+        crate::union::tagged_union! {
+            #[doc = #doc]
+            pub enum #ident tag #tag { #(#variants),* }
+        }
+    }
+}
+
+/// `__for_each_component!(m)` calls `m! { "SchemaName" => Type, ... }` for every component
+/// schema of the spec: the conformance tests derive their type table from it, so a schema
+/// added by a refresh is covered without editing a test.
+fn component_table_item(names: &BTreeMap<String, String>) -> syn::Item {
+    let rows = names.iter().map(|(schema, rust)| {
+        let ty = syn::Ident::new(rust, proc_macro2::Span::call_site());
+        quote!(#schema => $crate::types::#ty)
+    });
+    syn::parse_quote! {
+        /// Calls `$m! { "SchemaName" => Type, ... }` for every component schema of the spec
+        /// (for the conformance tests; not part of the API).
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __for_each_component {
+            ($m:ident) => { $m! { #(#rows),* } };
+        }
+    }
+}
+
+/// The `Ok` type of a builder field `Result<T, String>`.
+fn result_ok_type(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The inner type of `Option<T>`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The component name a response or property schema refers to (`$ref`, or `allOf: [$ref]`).
+fn ref_target(schema: &serde_json::Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .or_else(|| schema.pointer("/allOf/0/$ref"))
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+}
+
+/// A cursor-paginated operation: it takes a `cursor` query parameter and answers a page with
+/// `has_more`, `next_cursor` and one array of items.
+struct CursorOp {
+    operation_id: String,
+    page: String,
+    items_field: String,
+    item: String,
+}
+
+/// Every cursor-paginated operation of the spec.
+fn cursor_operations(raw: &serde_json::Value) -> Result<Vec<CursorOp>, String> {
+    let mut out = Vec::new();
+    let schemas = raw.pointer("/components/schemas");
+    let paths = raw.get("paths").and_then(|p| p.as_object());
+    for item in paths.into_iter().flat_map(|p| p.values()) {
+        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+            let Some(id) = op.get("operationId").and_then(|i| i.as_str()) else {
+                continue;
+            };
+            let has_cursor = op
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+                .any(|p| {
+                    p.get("in") == Some(&"query".into()) && p.get("name") == Some(&"cursor".into())
+                });
+            let Some(page) = op
+                .pointer("/responses/200/content/application~1json/schema")
+                .and_then(ref_target)
+            else {
+                continue;
+            };
+            let Some(props) = schemas
+                .and_then(|s| s.get(page))
+                .and_then(|s| s.get("properties"))
+                .and_then(|p| p.as_object())
+            else {
+                continue;
+            };
+            if !has_cursor || !props.contains_key("has_more") || !props.contains_key("next_cursor")
+            {
+                continue;
+            }
+            let arrays: Vec<(&String, &serde_json::Value)> = props
+                .iter()
+                .filter(|(_, p)| p.get("type").and_then(|t| t.as_str()) == Some("array"))
+                .collect();
+            let [(field, array)] = arrays.as_slice() else {
+                return Err(format!(
+                    "operation `{id}` looks cursor-paginated but its page `{page}` has {} array properties, not one",
+                    arrays.len()
+                ));
+            };
+            let item = array.get("items").and_then(ref_target).ok_or_else(|| {
+                format!(
+                    "operation `{id}`: the items of `{page}.{field}` are not a component schema"
+                )
+            })?;
+            out.push(CursorOp {
+                operation_id: id.to_owned(),
+                page: page.to_owned(),
+                items_field: (*field).clone(),
+                item: item.to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The `paginate` module: for every cursor-paginated operation, `CursorPage` for its page,
+/// a `{Op}Query` holding every parameter of its builder but the cursor, `CursorOperation`
+/// (which sets each of them on every page's request) and `Paginate` for the builder.
+fn paginate_module(
+    raw: &serde_json::Value,
+    names: &BTreeMap<String, String>,
+    builders: &BTreeMap<String, syn::ItemStruct>,
+) -> Result<syn::Item, String> {
+    use heck::ToPascalCase;
+    let mut items = Vec::new();
+    for op in cursor_operations(raw)? {
+        let builder_name = op.operation_id.to_pascal_case();
+        let builder = builders.get(&builder_name).ok_or_else(|| {
+            format!(
+                "operation `{}`: no generated builder `{builder_name}`",
+                op.operation_id
+            )
+        })?;
+        let builder_ident = &builder.ident;
+        let method = syn::Ident::new(&op.operation_id, proc_macro2::Span::call_site());
+        let page = syn::Ident::new(&names[&op.page], proc_macro2::Span::call_site());
+        let item = syn::Ident::new(&names[&op.item], proc_macro2::Span::call_site());
+        let items_field = syn::Ident::new(&op.items_field, proc_macro2::Span::call_site());
+        let query = format_ident!("{}Query", builder_name);
+        let pages = format_ident!("{}Pages", builder_name);
+        let stream = format_ident!("{}Items", builder_name);
+        let op_id = &op.operation_id;
+
+        let mut fields = Vec::new();
+        let mut reads = Vec::new();
+        let mut sets = Vec::new();
+        let mut inits = Vec::new();
+        for field in &builder.fields {
+            let Some(ident) = &field.ident else { continue };
+            if ident == "client" || ident == "cursor" {
+                continue;
+            }
+            let ok = result_ok_type(&field.ty).ok_or_else(|| {
+                format!("builder `{builder_name}`: field `{ident}` is not `Result<T, String>`")
+            })?;
+            fields.push(quote!(#ident: #ok));
+            let name = ident.to_string();
+            let bounded = param_has_bounds(raw, op_id, &name);
+            let check = match (bounded, option_inner(ok)) {
+                (false, _) => quote!(),
+                (true, Some(_)) => quote! {
+                    if let Some(v) = &#ident { crate::pagination::check_bounds(#op_id, #name, v)?; }
+                },
+                (true, None) => {
+                    quote! { crate::pagination::check_bounds(#op_id, #name, &#ident)?; }
+                }
+            };
+            reads.push(quote! {
+                let #ident = self.#ident.map_err(crate::pagination::builder_error)?;
+                #check
+            });
+            inits.push(quote!(#ident));
+            sets.push(if option_inner(ok).is_some() {
+                quote! { if let Some(v) = &self.#ident { request = request.#ident(v.clone()); } }
+            } else {
+                quote! { request = request.#ident(self.#ident.clone()); }
+            });
+        }
+        let doc_query = format!(
+            "`{op_id}` with every parameter of its builder fixed (the cursor aside), as \
+             [`Paginate`](crate::pagination::Paginate) reads it; every page's request sets each of them."
+        );
+        let doc_pages = format!("The pages of a `{op_id}` listing (`.pages()`).");
+        let doc_items = format!("The items of a `{op_id}` listing (`.stream()`).");
+        items.push(quote! {
+            impl crate::pagination::CursorPage for super::types::#page {
+                type Item = super::types::#item;
+                fn has_more(&self) -> bool { self.has_more }
+                fn next_cursor(&self) -> Option<&str> { self.next_cursor.as_deref() }
+                fn into_items(self) -> Vec<Self::Item> { self.#items_field }
+            }
+
+            #[doc = #doc_query]
+            #[derive(Clone, Debug)]
+            pub struct #query {
+                client: super::Client,
+                #(#fields,)*
+            }
+
+            #[doc = #doc_pages]
+            pub type #pages = crate::pagination::Pages<#query>;
+            #[doc = #doc_items]
+            pub type #stream = crate::pagination::Items<#query>;
+
+            impl crate::pagination::CursorOperation for #query {
+                type Page = super::types::#page;
+                async fn fetch(
+                    self: ::std::sync::Arc<Self>,
+                    cursor: Option<String>,
+                ) -> Result<Self::Page, crate::Error> {
+                    let mut request = self.client.#method();
+                    if let Some(cursor) = cursor {
+                        request = request.cursor(cursor);
+                    }
+                    #(#sets)*
+                    Ok(request.send().await?.into_inner())
+                }
+            }
+
+            impl crate::pagination::Paginate for super::builder::#builder_ident<'_> {
+                type Operation = #query;
+                fn into_operation(self) -> Result<(#query, Option<String>), crate::Error> {
+                    #(#reads)*
+                    let cursor = self.cursor.map_err(crate::pagination::builder_error)?;
+                    Ok((#query { client: self.client.clone(), #(#inits,)* }, cursor))
+                }
+            }
+        });
+    }
+    Ok(syn::parse_quote! {
+        /// The pagination wiring of every cursor-paginated operation, generated from its
+        /// builder (see [`crate::pagination`]).
+        pub mod paginate {
+            #(#items)*
+        }
+    })
+}
+
+/// Whether the spec gives `minimum`/`maximum` for parameter `name` of `operation_id`.
+fn param_has_bounds(raw: &serde_json::Value, operation_id: &str, name: &str) -> bool {
+    let paths = raw.get("paths").and_then(|p| p.as_object());
+    paths
+        .into_iter()
+        .flat_map(|p| p.values())
+        .flat_map(|i| i.as_object().into_iter().flat_map(|i| i.values()))
+        .filter(|op| op.get("operationId").and_then(|i| i.as_str()) == Some(operation_id))
+        .flat_map(|op| {
+            op.get("parameters")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+        })
+        .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
+        .any(|p| {
+            let s = p.get("schema");
+            s.and_then(|s| s.get("minimum")).is_some() || s.and_then(|s| s.get("maximum")).is_some()
+        })
 }

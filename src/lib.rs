@@ -7,10 +7,13 @@ pub mod error;
 pub mod fake;
 mod generated;
 mod hooks;
+#[doc(hidden)]
+pub mod json_schema;
 mod open_enum;
 pub mod pagination;
 pub mod prelude;
 pub mod retry;
+pub mod union;
 
 pub use config::{ClientBuilder, Environment};
 pub use error::{Error, PaginationError, Result};

@@ -41,9 +41,41 @@ pub fn arb_instance(schema: &Value, root: &Value, depth: u32, opts: Opts) -> Box
         .or_else(|| obj.get("oneOf"))
         .and_then(Value::as_array)
     {
+        // With a discriminator, a branch's instance carries its tag (the variants' tags are
+        // optional, so an untagged instance would match every branch of the `oneOf`).
+        let tag = obj
+            .get("discriminator")
+            .and_then(|d| d.get("propertyName"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mapping = obj
+            .get("discriminator")
+            .and_then(|d| d.get("mapping"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let strategies: Vec<_> = branches
             .iter()
-            .map(|b| arb_instance(b, root, depth + 1, opts))
+            .map(|b| {
+                let value = b.get("$ref").and_then(|r| {
+                    mapping
+                        .iter()
+                        .find(|(_, target)| *target == r)
+                        .map(|(v, _)| v.clone())
+                });
+                let inner = arb_instance(b, root, depth + 1, opts);
+                match (tag.clone(), value) {
+                    (Some(tag), Some(value)) => inner
+                        .prop_map(move |mut v| {
+                            if let Value::Object(m) = &mut v {
+                                m.insert(tag.clone(), Value::String(value.clone()));
+                            }
+                            v
+                        })
+                        .boxed(),
+                    _ => inner,
+                }
+            })
             .collect();
         return Union::new(strategies).boxed();
     }
@@ -93,7 +125,17 @@ fn arb_of_type(
     match t {
         "null" => Just(Value::Null).boxed(),
         "boolean" => any::<bool>().prop_map(Value::Bool).boxed(),
-        "integer" => arb_i64().prop_map(Value::from).boxed(),
+        "integer" => match (
+            obj.get("minimum").and_then(Value::as_f64),
+            obj.get("maximum").and_then(Value::as_f64),
+        ) {
+            (None, None) => arb_i64().prop_map(Value::from).boxed(),
+            (min, max) => {
+                let lo = min.map_or(i64::MIN, |m| m.ceil() as i64);
+                let hi = max.map_or(i64::MAX, |m| m.floor() as i64);
+                (lo..=hi).prop_map(Value::from).boxed()
+            }
+        },
         "number" => any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::from)
@@ -102,8 +144,26 @@ fn arb_of_type(
         "array" => {
             let items = obj.get("items").cloned().unwrap_or(Value::Bool(true));
             let item = arb_instance(&items, root, depth + 1, opts);
-            proptest::collection::vec(item, 0..5)
-                .prop_map(Value::Array)
+            let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let max = obj
+                .get("maxItems")
+                .and_then(Value::as_u64)
+                .map_or(min + 4, |m| (m as usize).min(min + 4));
+            let unique = obj.get("uniqueItems") == Some(&Value::Bool(true));
+            proptest::collection::vec(item, min..=max)
+                .prop_map(move |mut items| {
+                    if unique {
+                        let mut seen = Vec::new();
+                        items.retain(|v| {
+                            let new = !seen.contains(v);
+                            if new {
+                                seen.push(v.clone());
+                            }
+                            new
+                        });
+                    }
+                    Value::Array(items)
+                })
                 .boxed()
         }
         "object" => arb_object(obj, root, depth, opts),
@@ -134,7 +194,21 @@ fn arb_object(
         })
         .collect();
     let declared: Vec<String> = props.keys().cloned().collect();
-    let extra = if opts.extra_properties {
+    let typed_extra = obj
+        .get("additionalProperties")
+        .filter(|a| a.is_object())
+        .cloned();
+    let extra = if let Some(schema) = typed_extra {
+        // A map: its values follow `additionalProperties`.
+        let value = arb_instance(&schema, root, depth + 1, opts);
+        proptest::collection::btree_map("[a-z][a-z0-9_]{0,11}", value, 0..3)
+            .prop_map(move |m| {
+                m.into_iter()
+                    .filter(|(k, _)| !declared.contains(k))
+                    .collect::<Vec<_>>()
+            })
+            .boxed()
+    } else if opts.extra_properties {
         proptest::collection::btree_map("[a-z][a-z0-9_]{0,11}", arb_any_json(), 0..3)
             .prop_map(move |m| {
                 m.into_iter()

@@ -45,6 +45,19 @@ pub enum Error {
     },
     /// A selected extra schema does not exist in the source.
     UnknownSchema(String),
+    /// The upstream `operationId` of a selected operation is not the one `selection.json` maps.
+    OperationIdChanged {
+        /// Lower-case HTTP method.
+        method: String,
+        /// Path template.
+        path: String,
+        /// What `selection.json` says.
+        expected: String,
+        /// What the source says (empty when it has none).
+        found: String,
+    },
+    /// A pruning rule of `selection.json` names something the source does not have.
+    StalePruning(String),
     /// A `$ref` points at a component schema that does not exist.
     DanglingRef {
         /// The reference.
@@ -96,6 +109,16 @@ impl fmt::Display for Error {
             Error::UnknownSchema(name) => {
                 format!("selected extra schema `{name}` is not in the source's components.schemas")
             }
+            Error::OperationIdChanged {
+                method,
+                path,
+                expected,
+                found,
+            } => format!(
+                "operation `{} {path}`: spec/selection.json maps upstream operationId `{expected}`, the source now says `{found}`; check the operation and update selection.json",
+                method.to_uppercase()
+            ),
+            Error::StalePruning(what) => format!("pruning rule in spec/selection.json: {what}"),
             Error::DanglingRef { reference, from } => {
                 format!("dangling $ref `{reference}` in {from}")
             }

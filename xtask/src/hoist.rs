@@ -1,5 +1,7 @@
 //! Rule 11: every inline `enum` becomes a named component schema, so that the code generator
 //! sees all enums as components (and can make each one open / forward-compatible).
+//! Rule 12 (in [`crate::unions`]) hoists discriminated unions the same way; both use the one
+//! walker here, [`hoist_with`], with a [`Rule`] saying what to hoist.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,7 +45,7 @@ pub fn split_enum(mut schema: Map<String, Value>, name: &str) -> (Value, Value) 
             hoisted.insert(key.into(), v.clone());
         }
     }
-    let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+    let reference = schema_ref(name);
     let in_place = if schema.is_empty() {
         reference
     } else {
@@ -55,6 +57,31 @@ pub fn split_enum(mut schema: Map<String, Value>, name: &str) -> (Value, Value) 
     (Value::Object(hoisted), in_place)
 }
 
+/// What a hoisting pass hoists.
+pub trait Rule {
+    /// What is hoisted, for messages (`enum`, `union`).
+    const WHAT: &'static str;
+    /// When the schema at this position is to be hoisted as `name`: the schema to hoist and
+    /// what stays in its place. `None` leaves it where it is.
+    fn split(&self, schema: &Map<String, Value>, name: &str) -> Option<(Value, Value)>;
+    /// Whether a schema identical to one already hoisted reuses that one's name.
+    fn reuse_identical(&self) -> bool {
+        false
+    }
+}
+
+/// Rule 11: inline enums.
+pub struct Enums;
+
+impl Rule for Enums {
+    const WHAT: &'static str = "enum";
+    fn split(&self, schema: &Map<String, Value>, name: &str) -> Option<(Value, Value)> {
+        schema
+            .contains_key("enum")
+            .then(|| split_enum(schema.clone(), name))
+    }
+}
+
 /// Names already used (`name` → who owns it, for collision messages).
 struct Names {
     taken: BTreeMap<String, String>,
@@ -62,7 +89,7 @@ struct Names {
 }
 
 impl Names {
-    fn claim(&mut self, name: &str, origin: &str) -> Result<(), Error> {
+    fn claim(&mut self, name: &str, origin: &str, what: &str) -> Result<(), Error> {
         if let Some(existing) = self.taken.get(name) {
             return Err(Error::NameCollision {
                 name: name.to_owned(),
@@ -71,14 +98,28 @@ impl Names {
             });
         }
         self.taken
-            .insert(name.to_owned(), format!("the enum hoisted from {origin}"));
+            .insert(name.to_owned(), format!("the {what} hoisted from {origin}"));
         Ok(())
+    }
+
+    /// The name of an already hoisted schema equal to `schema`.
+    fn identical(&self, schema: &Value) -> Option<String> {
+        self.hoisted
+            .iter()
+            .find(|(_, s)| s == schema)
+            .map(|(n, _)| n.clone())
     }
 }
 
-/// Walks a schema, hoisting every inline enum below it (and itself when `hoistable`).
-/// `name` is the name a hoisted enum at this position gets; `origin` says where it is.
-fn walk(
+/// `{$ref}` to component `name`.
+pub fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+/// Walks a schema, hoisting what `rule` picks below it (and itself when `hoistable`).
+/// `name` is the name a schema hoisted at this position gets; `origin` says where it is.
+fn walk<R: Rule>(
+    rule: &R,
     node: &mut Value,
     name: &str,
     origin: &str,
@@ -91,6 +132,7 @@ fn walk(
     if let Some(Value::Object(props)) = map.get_mut("properties") {
         for (p, child) in props.iter_mut() {
             walk(
+                rule,
                 child,
                 &format!("{name}{}", pascal_case(p)),
                 &format!("{origin}.{p}"),
@@ -101,6 +143,7 @@ fn walk(
     }
     if let Some(items) = map.get_mut("items") {
         walk(
+            rule,
             items,
             &format!("{name}Item"),
             &format!("{origin}[]"),
@@ -110,6 +153,7 @@ fn walk(
     }
     if let Some(extra) = map.get_mut("additionalProperties") {
         walk(
+            rule,
             extra,
             &format!("{name}Value"),
             &format!("{origin}{{}}"),
@@ -119,6 +163,7 @@ fn walk(
     }
     if let Some(not) = map.get_mut("not") {
         walk(
+            rule,
             not,
             &format!("{name}Not"),
             &format!("{origin}.not"),
@@ -135,13 +180,24 @@ fn walk(
                 } else {
                     format!("{name}Variant{i}")
                 };
-                walk(b, &sub, &format!("{origin}.{key}[{i}]"), true, names)?;
+                walk(rule, b, &sub, &format!("{origin}.{key}[{i}]"), true, names)?;
             }
         }
     }
-    if hoistable && map.contains_key("enum") {
-        names.claim(name, origin)?;
-        let (hoisted, in_place) = split_enum(std::mem::take(map), name);
+    if !hoistable {
+        return Ok(());
+    }
+    if let Some((hoisted, in_place)) = rule.split(map, name) {
+        if rule.reuse_identical()
+            && let Some(existing) = names.identical(&hoisted)
+        {
+            let (_, in_place) = rule
+                .split(map, &existing)
+                .expect("the rule picked this schema a moment ago");
+            *node = in_place;
+            return Ok(());
+        }
+        names.claim(name, origin, R::WHAT)?;
         names.hoisted.push((name.to_owned(), hoisted));
         *node = in_place;
     }
@@ -150,9 +206,17 @@ fn walk(
 
 /// Hoists every inline enum of a (3.0-translated) document into `components.schemas`.
 ///
-/// Names: component name + PascalCase(property) (array items add `Item`); for parameters
-/// PascalCase(operationId) + PascalCase(parameter name). A name already taken is an error.
+/// Names: PascalCase(component name) + PascalCase(property) (array items add `Item`); for
+/// parameters PascalCase(operationId) + PascalCase(parameter name); request bodies add `Body`,
+/// responses `Response` (plus the status code unless it is 200). Every name is a valid Rust
+/// type name. A name already taken is an error.
 pub fn hoist_enums(doc: &mut Value) -> Result<(), Error> {
+    hoist_with(doc, &Enums)
+}
+
+/// Hoists what `rule` picks, anywhere in the document, into `components.schemas` (see
+/// [`hoist_enums`] for the names).
+pub fn hoist_with<R: Rule>(doc: &mut Value, rule: &R) -> Result<(), Error> {
     let Value::Object(root) = doc else {
         return Ok(());
     };
@@ -173,7 +237,14 @@ pub fn hoist_enums(doc: &mut Value) -> Result<(), Error> {
     let sorted: BTreeSet<String> = schemas.keys().cloned().collect();
     for name in &sorted {
         if let Some(schema) = schemas.get_mut(name) {
-            walk(schema, name, &format!("`{name}`"), false, &mut names)?;
+            walk(
+                rule,
+                schema,
+                &pascal_case(name),
+                &format!("`{name}`"),
+                false,
+                &mut names,
+            )?;
         }
     }
     if let Some(Value::Object(paths)) = root.get_mut("paths") {
@@ -192,7 +263,7 @@ pub fn hoist_enums(doc: &mut Value) -> Result<(), Error> {
                     .and_then(Value::as_str)
                     .map(pascal_case)
                     .unwrap_or_else(|| pascal_case(&format!("{method} {path}")));
-                hoist_in_operation(op, &base, &label, &mut names)?;
+                hoist_in_operation(rule, op, &base, &label, &mut names)?;
             }
         }
     }
@@ -208,7 +279,8 @@ pub fn hoist_enums(doc: &mut Value) -> Result<(), Error> {
     Ok(())
 }
 
-fn hoist_in_operation(
+fn hoist_in_operation<R: Rule>(
+    rule: &R,
     op: &mut Value,
     base: &str,
     label: &str,
@@ -223,11 +295,12 @@ fn hoist_in_operation(
                 .to_owned();
             let name = format!("{base}{}", pascal_case(&pname));
             let origin = format!("parameter `{pname}` of `{label}`");
-            hoist_in_content(param, &name, &origin, names)?;
+            hoist_in_content(rule, param, &name, &origin, names)?;
         }
     }
     if let Some(body) = op.get_mut("requestBody") {
         hoist_in_content(
+            rule,
             body,
             &format!("{base}Body"),
             &format!("request body of `{label}`"),
@@ -236,9 +309,11 @@ fn hoist_in_operation(
     }
     if let Some(Value::Object(responses)) = op.get_mut("responses") {
         for (code, response) in responses.iter_mut() {
+            let code_part = if code == "200" { "" } else { code.as_str() };
             hoist_in_content(
+                rule,
                 response,
-                &format!("{base}Response{}", pascal_case(code)),
+                &format!("{base}Response{}", pascal_case(code_part)),
                 &format!("response {code} of `{label}`"),
                 names,
             )?;
@@ -248,14 +323,15 @@ fn hoist_in_operation(
 }
 
 /// `schema` and `content.*.schema` of a parameter, request body or response.
-fn hoist_in_content(
+fn hoist_in_content<R: Rule>(
+    rule: &R,
     holder: &mut Value,
     name: &str,
     origin: &str,
     names: &mut Names,
 ) -> Result<(), Error> {
     if let Some(schema) = holder.get_mut("schema") {
-        walk(schema, name, origin, true, names)?;
+        walk(rule, schema, name, origin, true, names)?;
     }
     if let Some(Value::Object(content)) = holder.get_mut("content") {
         let single = content.len() == 1;
@@ -266,7 +342,14 @@ fn hoist_in_content(
                 } else {
                     format!("{name}{}", pascal_case(media))
                 };
-                walk(schema, &name, &format!("{origin} ({media})"), true, names)?;
+                walk(
+                    rule,
+                    schema,
+                    &name,
+                    &format!("{origin} ({media})"),
+                    true,
+                    names,
+                )?;
             }
         }
     }
@@ -390,6 +473,18 @@ mod tests {
         assert_eq!(
             d["paths"]["/t"]["get"]["parameters"][0]["schema"],
             json!({"allOf": [{"$ref": "#/components/schemas/ListTestsSortMode"}], "default": "default"})
+        );
+    }
+
+    #[test]
+    fn hoisted_names_are_rust_type_names() {
+        let mut d = json!({"components": {"schemas": {
+            "Transcript-Input": {"properties": {"role": {"type": "string", "enum": ["user", "agent"]}}}
+        }}});
+        hoist_enums(&mut d).unwrap();
+        assert_eq!(
+            d["components"]["schemas"]["TranscriptInputRole"],
+            json!({"type": "string", "enum": ["user", "agent"]})
         );
     }
 

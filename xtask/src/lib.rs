@@ -13,6 +13,7 @@ pub mod select;
 pub mod selection;
 pub mod source;
 pub mod translate;
+pub mod unions;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -75,7 +76,7 @@ pub struct Outcome {
 /// Selects, translates and renders: the whole pipeline from a parsed document to file texts.
 pub fn generate(doc: &Value, selection: &Selection) -> Result<Generated, Error> {
     let fragment = select::select(doc, selection)?;
-    let translated = translate::translate_document(&fragment)?;
+    let translated = translate::translate_document(&fragment, selection)?;
     Ok(Generated {
         upstream: normalise::render(&fragment),
         openapi: normalise::render(&translated),
@@ -169,6 +170,20 @@ fn write_outputs(spec_dir: &Path, generated: &Generated) -> Result<(), Error> {
         })?;
     }
     Ok(())
+}
+
+/// Runs `trim-fixture`: writes the source trimmed to what the selection reaches
+/// ([`select::trim`]) to `out`, in the canonical rendering.
+pub fn trim_fixture(options: &Options, out: &Path) -> Result<(), Error> {
+    let selection = read_selection(&options.spec_dir)?;
+    let origin = options.source.describe();
+    let doc = source::parse_document(&options.source.fetch()?, &origin)?;
+    let trimmed = select::trim(&doc, &selection)?;
+    let tmp = write_temp(out, &normalise::render(&trimmed))?;
+    fs::rename(&tmp, out).map_err(|e| Error::Io {
+        path: out.display().to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Runs `refresh-spec`: reads the selection and the source, generates both files, compares

@@ -9,6 +9,7 @@ use xtask::{Options, Status, refresh};
 
 const USAGE: &str = "\
 usage: cargo xtask refresh-spec [--from PATH|URL] [--check] [--spec-dir DIR]
+       cargo xtask trim-fixture [--from PATH|URL] [--spec-dir DIR] --out FILE
 
 Refreshes spec/upstream.json (the selected OpenAPI 3.1 fragment, as upstream) and
 spec/openapi.json (its OpenAPI 3.0.3 translation, read by build.rs). The operations
@@ -18,6 +19,9 @@ options:
   --from PATH|URL   where to read the upstream document (default: https://api.elevenlabs.io/openapi.json)
   --check           write nothing; exit 1 if spec/ is out of date with the source
   --spec-dir DIR    the spec directory (default: spec/ of this workspace)
+  --out FILE        trim-fixture: where to write the source trimmed to what spec/selection.json
+                    reaches (the selected operations and the schemas of the pruned closure,
+                    as upstream has them): the committed test fixture of the source
   -h, --help        print this help
 
 exit codes: 0 success / up to date, 1 out of date (--check), 2 error";
@@ -27,6 +31,7 @@ exit codes: 0 success / up to date, 1 out of date (--check), 2 error";
 enum Command {
     Help,
     Refresh(Options),
+    Trim(Options, PathBuf),
 }
 
 /// The workspace's `spec/` directory (this crate lives in `<workspace>/xtask`).
@@ -37,12 +42,14 @@ fn default_spec_dir() -> PathBuf {
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut iter = args.iter();
-    match iter.next().map(String::as_str) {
+    let trim = match iter.next().map(String::as_str) {
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
-        Some("refresh-spec") => {}
+        Some("refresh-spec") => false,
+        Some("trim-fixture") => true,
         Some(other) => return Err(format!("unknown task `{other}`")),
         None => return Err("no task given".into()),
-    }
+    };
+    let mut out = None;
     let mut options = Options {
         source: Source::Url(DEFAULT_URL.into()),
         spec_dir: default_spec_dir(),
@@ -64,10 +71,16 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--check" if inline.is_none() => options.check = true,
             "--from" => options.source = Source::parse(&value("--from")?),
             "--spec-dir" => options.spec_dir = PathBuf::from(value("--spec-dir")?),
+            "--out" if trim => out = Some(PathBuf::from(value("--out")?)),
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
-    Ok(Command::Refresh(options))
+    match (trim, out) {
+        (false, _) => Ok(Command::Refresh(options)),
+        (true, Some(out)) if !options.check => Ok(Command::Trim(options, out)),
+        (true, Some(_)) => Err("trim-fixture has no --check".into()),
+        (true, None) => Err("trim-fixture needs --out FILE".into()),
+    }
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) is not worth a panic.
@@ -88,6 +101,18 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(Command::Refresh(options)) => options,
+        Ok(Command::Trim(options, out)) => {
+            return match xtask::trim_fixture(&options, &out) {
+                Ok(()) => {
+                    say(&format!("wrote {}", out.display()));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    complain(&format!("error: {e}"));
+                    ExitCode::from(2)
+                }
+            };
+        }
         Err(message) => {
             complain(&format!("error: {message}\n\n{USAGE}"));
             return ExitCode::from(2);

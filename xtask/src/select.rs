@@ -51,6 +51,85 @@ pub fn schema_name(reference: &str) -> Option<String> {
     Some(rest.replace("~1", "/").replace("~0", "~"))
 }
 
+/// What an opaque schema becomes: a free-form JSON object keeping its title and description.
+pub fn opaque_stub(schema: &Value) -> Value {
+    let mut out = Map::new();
+    out.insert("type".into(), json!("object"));
+    out.insert("additionalProperties".into(), json!(true));
+    if let Some(t) = schema.get("title") {
+        out.insert("title".into(), t.clone());
+    }
+    let description = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .map(|d| format!("{d}\n\n"))
+        .unwrap_or_default();
+    out.insert(
+        "description".into(),
+        json!(format!(
+            "{description}Not typed by this client (an `opaque` rule of spec/selection.json): free-form JSON."
+        )),
+    );
+    Value::Object(out)
+}
+
+/// What a property of a shallow schema that refers to other schemas becomes: any JSON value,
+/// keeping the property's title, description and default.
+pub fn shallow_stub(property: &Value) -> Value {
+    let mut out = Map::new();
+    for key in ["title", "description", "default"] {
+        if let Some(v) = property.get(key) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// A shallow copy of `schema`: every property that refers to another schema becomes
+/// [`shallow_stub`], except those named in `keep` (each must exist).
+pub fn shallow_schema(name: &str, schema: &Value, keep: &[String]) -> Result<Value, Error> {
+    let mut out = schema.clone();
+    let Some(Value::Object(props)) = out.get_mut("properties") else {
+        return Err(Error::StalePruning(format!(
+            "shallow schema `{name}` has no properties"
+        )));
+    };
+    if let Some(k) = keep.iter().find(|k| !props.contains_key(*k)) {
+        return Err(Error::StalePruning(format!(
+            "shallow schema `{name}` has no property `{k}` to keep"
+        )));
+    }
+    for (p, v) in props.iter_mut() {
+        let mut refs = BTreeSet::new();
+        collect_refs(v, &mut refs);
+        if !refs.is_empty() && !keep.contains(p) {
+            *v = shallow_stub(v);
+        }
+    }
+    Ok(out)
+}
+
+/// The source's component schemas with the selection's pruning rules applied.
+pub fn pruned_schemas(
+    schemas: &Map<String, Value>,
+    selection: &Selection,
+) -> Result<Map<String, Value>, Error> {
+    let mut out = schemas.clone();
+    for name in &selection.opaque {
+        let schema = out.get_mut(name).ok_or_else(|| {
+            Error::StalePruning(format!("opaque schema `{name}` is not in the source"))
+        })?;
+        *schema = opaque_stub(schema);
+    }
+    for (name, keep) in &selection.shallow {
+        let schema = out.get_mut(name).ok_or_else(|| {
+            Error::StalePruning(format!("shallow schema `{name}` is not in the source"))
+        })?;
+        *schema = shallow_schema(name, schema, keep)?;
+    }
+    Ok(out)
+}
+
 /// The names of `roots` and every schema they reach through `$ref`s, transitively.
 /// `roots` are `(name, where it was asked for)`; each must exist in `schemas`.
 pub fn schema_closure(
@@ -94,17 +173,31 @@ fn refs_to_schemas(value: &Value, from: &str) -> Result<BTreeSet<String>, Error>
 
 /// The selected fragment of `doc`: `openapi`, `info`, the selected operations (each path item
 /// keeps only its selected methods and its non-operation fields) and `components.schemas`
-/// with exactly the schemas reached. Content is copied unchanged.
+/// with exactly the schemas reached. Content is copied unchanged, except what the pruning
+/// rules replace ([`pruned_schemas`]); the closure does not go past a pruned part.
 pub fn select(doc: &Value, selection: &Selection) -> Result<Value, Error> {
+    select_with(doc, selection, true)
+}
+
+/// [`select`] without applying the pruning rules' replacements: the schemas reached by the
+/// pruned closure, as upstream has them. This is what a trimmed test fixture of the source
+/// needs to hold (`cargo xtask trim-fixture`).
+pub fn trim(doc: &Value, selection: &Selection) -> Result<Value, Error> {
+    select_with(doc, selection, false)
+}
+
+fn select_with(doc: &Value, selection: &Selection, replace: bool) -> Result<Value, Error> {
     let empty = Map::new();
     let paths = doc
         .get("paths")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let schemas = doc
+    let source_schemas = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
+    let pruned = pruned_schemas(source_schemas, selection)?;
+    let schemas = &pruned;
 
     let mut out_paths = Map::new();
     let mut roots = Vec::new();
@@ -118,6 +211,17 @@ pub fn select(doc: &Value, selection: &Selection) -> Result<Value, Error> {
             .and_then(Value::as_object)
             .ok_or_else(unknown)?;
         let op = item.get(&sel.method).ok_or_else(unknown)?;
+        if let Some(expected) = &sel.operation_id {
+            let found = op.get("operationId").and_then(Value::as_str).unwrap_or("");
+            if found != expected {
+                return Err(Error::OperationIdChanged {
+                    method: sel.method.clone(),
+                    path: sel.path.clone(),
+                    expected: expected.clone(),
+                    found: found.to_owned(),
+                });
+            }
+        }
         let from = format!("operation `{} {}`", sel.method.to_uppercase(), sel.path);
         roots.extend(
             refs_to_schemas(op, &from)?
@@ -150,9 +254,10 @@ pub fn select(doc: &Value, selection: &Selection) -> Result<Value, Error> {
         roots.push((name.clone(), "extra_schemas".to_owned()));
     }
     let names = schema_closure(schemas, roots)?;
+    let kept = if replace { schemas } else { source_schemas };
     let out_schemas: Map<String, Value> = names
         .into_iter()
-        .filter_map(|n| schemas.get(&n).map(|s| (n, s.clone())))
+        .filter_map(|n| kept.get(&n).map(|s| (n, s.clone())))
         .collect();
 
     let mut out = Map::new();
@@ -201,9 +306,11 @@ mod tests {
                 .map(|(m, p)| OperationSel {
                     method: (*m).into(),
                     path: (*p).into(),
+                    ..Default::default()
                 })
                 .collect(),
             extra_schemas: extra.iter().map(|s| (*s).to_owned()).collect(),
+            ..Default::default()
         }
     }
 
@@ -294,6 +401,71 @@ mod tests {
                 from: "schema `B`".into()
             }
         );
+    }
+
+    #[test]
+    fn opaque_schemas_stop_the_closure() {
+        let mut s = sel(&[("get", "/a")], &[]);
+        s.opaque = vec!["B".into()];
+        let out = select(&doc(), &s).unwrap();
+        let schemas = out["components"]["schemas"].as_object().unwrap();
+        assert_eq!(schemas.keys().collect::<Vec<_>>(), vec!["A", "B"]);
+        assert_eq!(schemas["B"]["type"], "object");
+        assert_eq!(schemas["B"]["additionalProperties"], true);
+        assert!(
+            schemas["B"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("opaque")
+        );
+        // The trimmed fixture keeps B as upstream has it, and still not C.
+        let trimmed = trim(&doc(), &s).unwrap();
+        let schemas = trimmed["components"]["schemas"].as_object().unwrap();
+        assert_eq!(schemas.keys().collect::<Vec<_>>(), vec!["A", "B"]);
+        assert_eq!(schemas["B"], doc()["components"]["schemas"]["B"]);
+    }
+
+    #[test]
+    fn shallow_schemas_keep_listed_and_plain_properties() {
+        let schema = json!({"properties": {
+            "id": {"type": "string"},
+            "deep": {"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}], "title": "Deep", "description": "d"},
+            "kept": {"$ref": "#/components/schemas/Y"},
+        }});
+        let out = shallow_schema("S", &schema, &["kept".into()]).unwrap();
+        assert_eq!(out["properties"]["id"], json!({"type": "string"}));
+        assert_eq!(
+            out["properties"]["deep"],
+            json!({"title": "Deep", "description": "d"})
+        );
+        assert_eq!(out["properties"]["kept"], schema["properties"]["kept"]);
+        let e = shallow_schema("S", &schema, &["gone".into()]).unwrap_err();
+        assert!(e.to_string().contains("no property `gone`"), "{e}");
+    }
+
+    #[test]
+    fn pruning_rules_naming_missing_schemas_are_errors() {
+        let mut s = sel(&[("get", "/a")], &[]);
+        s.opaque = vec!["Nope".into()];
+        assert!(matches!(select(&doc(), &s), Err(Error::StalePruning(_))));
+        let mut s = sel(&[("get", "/a")], &[]);
+        s.shallow.insert("Nope".into(), vec![]);
+        assert!(matches!(select(&doc(), &s), Err(Error::StalePruning(_))));
+    }
+
+    #[test]
+    fn a_changed_operation_id_is_reported() {
+        let mut d = doc();
+        d["paths"]["/a"]["get"]["operationId"] = json!("new_name");
+        let mut s = sel(&[("get", "/a")], &[]);
+        s.operations[0].operation_id = Some("old_name".into());
+        let e = select(&d, &s).unwrap_err();
+        assert!(
+            e.to_string().contains("`old_name`") && e.to_string().contains("`new_name`"),
+            "{e}"
+        );
+        s.operations[0].operation_id = Some("new_name".into());
+        assert!(select(&d, &s).is_ok());
     }
 
     #[test]

@@ -4,7 +4,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::Error;
 use crate::hoist::hoist_enums;
-use crate::selection::METHODS;
+use crate::selection::{METHODS, Selection};
+use crate::unions::hoist_unions;
 
 /// The version written into the translated document.
 pub const OPENAPI_30: &str = "3.0.3";
@@ -49,9 +50,10 @@ pub const SCHEMA_KEYWORDS_30: [&str; 36] = [
     "deprecated",
 ];
 
-/// Translates a whole selected fragment: version, operations, component schemas, then the
-/// hoisting of inline enums into named components.
-pub fn translate_document(fragment: &Value) -> Result<Value, Error> {
+/// Translates a whole selected fragment: version, operations (named as the selection says),
+/// component schemas, then the hoisting of discriminated unions and of inline enums into
+/// named components.
+pub fn translate_document(fragment: &Value, selection: &Selection) -> Result<Value, Error> {
     let mut doc = fragment.clone();
     if let Value::Object(map) = &mut doc {
         set_openapi_version(map);
@@ -61,6 +63,7 @@ pub fn translate_document(fragment: &Value) -> Result<Value, Error> {
                     translate_path_item(item);
                 }
             }
+            name_operations(paths, selection);
         }
         if let Some(Value::Object(schemas)) =
             map.get_mut("components").and_then(|c| c.get_mut("schemas"))
@@ -70,8 +73,24 @@ pub fn translate_document(fragment: &Value) -> Result<Value, Error> {
             }
         }
     }
+    hoist_unions(&mut doc)?;
     hoist_enums(&mut doc)?;
     Ok(doc)
+}
+
+/// Rule 13: each selected operation's `operationId` becomes its `Client` method name from
+/// the selection (`list_chat_response_tests_route` → `list_tests`).
+pub fn name_operations(paths: &mut Map<String, Value>, selection: &Selection) {
+    for sel in &selection.operations {
+        if let (Some(name), Some(Value::Object(op))) = (
+            &sel.name,
+            paths
+                .get_mut(&sel.path)
+                .and_then(|i| i.get_mut(&sel.method)),
+        ) {
+            op.insert("operationId".into(), Value::String(name.clone()));
+        }
+    }
 }
 
 /// Rule 1: `openapi` becomes `3.0.3`.
