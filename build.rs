@@ -44,8 +44,16 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(SPEC).map_err(|e| format!("cannot read it: {e}"))?;
+    let code = generate(&text)?;
+    let out = Path::new(&std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("codegen.rs");
+    std::fs::write(&out, code).map_err(|e| format!("cannot write {}: {e}", out.display()))
+}
+
+/// The generated code for the spec `text`: the whole pipeline of the module docs, without
+/// reading or writing a file (so `tests/codegen.rs` can run it on variations of the spec).
+pub fn generate(text: &str) -> Result<String, String> {
     let raw: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("not valid JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
         .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
 
@@ -105,9 +113,7 @@ fn run() -> Result<(), String> {
         .push(paginate_module(&raw, &names, &adjust.builders)?);
     file.items.push(component_table_item(&names));
 
-    let out = Path::new(&std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("codegen.rs");
-    std::fs::write(&out, prettyplease::unparse(&file))
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))
+    Ok(prettyplease::unparse(&file))
 }
 
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {

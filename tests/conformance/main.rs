@@ -12,7 +12,11 @@
 //! No network; everything read is inside the repository.
 
 mod generator;
+mod json_schema;
+mod operations;
 mod schema;
+#[path = "../support/mod.rs"]
+mod support;
 
 use elevenlabs_agent_tests::types::{
     self, ResourceAccessInfoAccessSource, ResourceAccessInfoAnonymousAccessLevelOverride,

@@ -58,6 +58,22 @@ impl Spec {
         errors(&self.strict[name], instance)
     }
 
+    /// Errors of `instance` under an arbitrary `schema` of the document (an operation's
+    /// inline response schema), its `$ref`s resolved in the components.
+    pub fn errors_under(&self, schema: &Value, instance: &Value) -> Vec<String> {
+        let mut full = schema.clone();
+        if let Value::Object(map) = &mut full {
+            map.insert(
+                "$schema".into(),
+                json!("https://json-schema.org/draft/2020-12/schema"),
+            );
+            map.insert("components".into(), self.root["components"].clone());
+        }
+        let validator = jsonschema::draft202012::new(&full)
+            .unwrap_or_else(|e| panic!("not a valid 2020-12 schema: {e}\n{schema}"));
+        errors(&validator, instance)
+    }
+
     /// Errors of `instance` under component `name` with enums opened up.
     pub fn relaxed_errors(&self, name: &str, instance: &Value) -> Vec<String> {
         errors(&self.relaxed[name], instance)

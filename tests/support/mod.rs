@@ -27,6 +27,8 @@ pub struct Recorded {
     pub arrived: Instant,
     /// When the request head was fully received (wall clock).
     pub arrived_at: SystemTime,
+    /// The request body (empty when there is none).
+    pub body: Vec<u8>,
 }
 
 impl Recorded {
@@ -154,7 +156,7 @@ async fn serve_connection(
 ) {
     let mut buf = Vec::new();
     loop {
-        // Read one request head (the client sends GETs without bodies).
+        // Read one request head, then its body (`content-length`; the client does not chunk).
         let head_end = loop {
             if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break pos + 4;
@@ -168,7 +170,7 @@ async fn serve_connection(
         let arrived = (Instant::now(), SystemTime::now());
         let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
         buf.drain(..head_end);
-        let request = parse_head(&head, arrived);
+        let mut request = parse_head(&head, arrived);
         let content_length: usize = request
             .headers
             .get("content-length")
@@ -181,7 +183,7 @@ async fn serve_connection(
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         }
-        buf.drain(..content_length);
+        request.body = buf.drain(..content_length).collect();
         recorded.lock().unwrap().push(request.clone());
 
         let reply = handler(&request);
@@ -255,12 +257,14 @@ fn parse_head(head: &str, (arrived, arrived_at): (Instant, SystemTime)) -> Recor
         headers,
         arrived,
         arrived_at,
+        body: Vec::new(),
     }
 }
 
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        204 => "No Content",
         401 => "Unauthorized",
         408 => "Request Timeout",
         422 => "Unprocessable Entity",
