@@ -34,7 +34,16 @@ pub enum Environment {
 
 impl Environment {
     /// Every environment, in documentation order.
-    pub const ALL: [Environment; 5] = [
+    ///
+    /// A slice, not an array: a region added later (the enum is `#[non_exhaustive]`) does not
+    /// change its type.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::Environment;
+    /// let all: &'static [Environment] = Environment::ALL;
+    /// assert!(all.contains(&Environment::Eu));
+    /// ```
+    pub const ALL: &'static [Environment] = &[
         Self::Production,
         Self::Us,
         Self::Eu,
