@@ -94,8 +94,18 @@ impl std::str::FromStr for Environment {
     }
 }
 
-/// An API key. Its `Debug` and `Display` never show it: at most `xi-…` and its last 4
-/// characters (only for keys long enough that this reveals little).
+/// An API key. Its `Debug` and `Display` never show it, only what helps you recognise which
+/// key it is: its first 3 characters (the `sk_` of an ElevenLabs key) and its last 4, and
+/// only for keys long enough (20 characters or more) that this reveals little; a shorter
+/// key shows as `…` alone.
+///
+/// ```
+/// use elevenlabs_agent_tests::config::ApiKey;
+/// let key = ApiKey::new("sk_0123456789abcdef0123456789abcdef");
+/// assert_eq!(key.to_string(), "sk_…cdef");
+/// assert_eq!(format!("{key:?}"), "ApiKey(sk_…cdef)");
+/// assert_eq!(ApiKey::new("short").to_string(), "…");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
@@ -110,14 +120,16 @@ impl ApiKey {
         &self.0
     }
 
-    /// The redacted form shown in logs and `Debug` output.
+    /// The redacted form shown in logs and `Debug` output: `sk_…cdef` (first 3 and last 4
+    /// characters) for a key of 20 characters or more, `…` for a shorter one.
     pub fn redacted(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
         if chars.len() >= 20 {
+            let first3: String = chars[..3].iter().collect();
             let last4: String = chars[chars.len() - 4..].iter().collect();
-            format!("xi-…{last4}")
+            format!("{first3}…{last4}")
         } else {
-            "xi-…".to_owned()
+            "…".to_owned()
         }
     }
 }
@@ -470,9 +482,17 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(ApiKey::new(KEY).redacted(), "xi-…cdef");
-        assert_eq!(ApiKey::new("short").redacted(), "xi-…");
-        assert_eq!(format!("{:?}", ApiKey::new(KEY)), "ApiKey(xi-…cdef)");
-        assert_eq!(ApiKey::new(KEY).to_string(), "xi-…cdef");
+        // The real prefix of an ElevenLabs key and its last 4, nothing in between.
+        assert_eq!(ApiKey::new(KEY).redacted(), "sk_…cdef");
+        assert_eq!(ApiKey::new("short").redacted(), "…");
+        assert_eq!(format!("{:?}", ApiKey::new(KEY)), "ApiKey(sk_…cdef)");
+        assert_eq!(ApiKey::new(KEY).to_string(), "sk_…cdef");
+        // Another prefix is shown as it is, so that the user recognises their key.
+        assert_eq!(
+            ApiKey::new("xk_abcdefghijklmnopqrstuvwxyz").redacted(),
+            "xk_…wxyz"
+        );
+        // Multi-byte characters are cut at character boundaries.
+        assert_eq!(ApiKey::new("ééé".repeat(7)).redacted(), "ééé…éééé");
     }
 }

@@ -53,7 +53,7 @@ fn debug_of_client_builder_and_settings_hides_the_key() {
     // The Debug output does list the default headers, the key's being marked sensitive.
     assert!(debug.contains("xi-api-key"), "{debug}");
     assert!(debug.contains("Sensitive"), "{debug}");
-    assert!(debug.contains("xi-…beef"), "{debug}");
+    assert!(debug.contains("sk_…beef"), "{debug}");
     let state = client.state();
     assert_no_key("ClientState Debug", &format!("{state:?}"));
     let key = state.api_key().unwrap();
