@@ -61,6 +61,13 @@ pub enum Error {
     },
     /// The server broke the cursor-pagination contract.
     Pagination(PaginationError),
+    /// An error the generated client reported that none of the above describes: progenitor's
+    /// `Error::Custom`, which only custom hooks produce, and this crate's hooks never do.
+    /// Seeing it is a bug of this crate: please report it with the message.
+    Unexpected {
+        /// The generated client's message.
+        message: String,
+    },
 }
 
 /// A violation of the cursor-pagination contract, detected by the pagination engine.
@@ -163,6 +170,10 @@ impl std::fmt::Display for Error {
                 "response does not match the schema at `{path}`: {message} (near: {excerpt})"
             ),
             Self::Pagination(e) => write!(f, "pagination: {e}"),
+            Self::Unexpected { message } => write!(
+                f,
+                "unexpected error from the generated client (a bug of this crate, please report it): {message}"
+            ),
         }
     }
 }
@@ -201,7 +212,7 @@ impl From<progenitor_client::Error<HttpValidationError>> for Error {
                 body: rv.into_inner(),
             },
             P::InvalidRequest(message) => invalid_request(message),
-            P::Custom(message) => Self::Config { message },
+            P::Custom(message) => Self::Unexpected { message },
             P::CommunicationError(source)
             | P::ResponseBodyError(source)
             | P::InvalidUpgrade(source) => Self::from_transport(source),
@@ -447,3 +458,20 @@ fn invalid_request(message: String) -> Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progenitor_custom_is_not_called_a_configuration_error() {
+        let err = Error::from(crate::SendError::Custom("boom".into()));
+        assert!(
+            matches!(&err, Error::Unexpected { message } if message == "boom"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(!text.contains("configuration"), "{text}");
+        assert!(text.contains("boom") && text.contains("report"), "{text}");
+    }
+}
