@@ -246,9 +246,9 @@ impl ClientBuilder {
             .as_deref()
             .unwrap_or(self.environment.base_url());
         let base_url = check_base_url(base_url, self.api_key.is_some())?;
-        if self.retry.max_attempts == 0 {
+        if self.retry.max_attempts() == 0 {
             return Err(config_error(
-                "RetryPolicy::max_attempts must be at least 1 (1 disables retries)",
+                "RetryPolicy::with_max_attempts must be at least 1 (1 disables retries)",
             ));
         }
 

@@ -106,7 +106,7 @@ pub(crate) async fn execute(
     request: Request,
     operation_id: &'static str,
 ) -> reqwest::Result<Response> {
-    let max_attempts = policy.max_attempts.max(1);
+    let max_attempts = policy.max_attempts().max(1);
     let method = request.method().clone();
     let path = request.url().path().to_owned();
     let mut next_request = Some(request);
@@ -185,7 +185,7 @@ fn decide_on_status(
     };
     match response.extensions().get::<RetryAfter>() {
         // Beyond the cap: do not sleep, the caller gets the 429 with `retry_after`.
-        Some(RetryAfter(wait)) if *wait > policy.max_retry_after => Next::Return,
+        Some(RetryAfter(wait)) if *wait > policy.max_retry_after() => Next::Return,
         Some(RetryAfter(wait)) => Next::RetryAfter(*wait, reason),
         None => Next::RetryAfter(policy.backoff(attempt), reason),
     }
@@ -289,12 +289,10 @@ mod tests {
     }
 
     fn fast(retry_non_idempotent: bool) -> RetryPolicy {
-        RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            retry_non_idempotent,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2))
+            .with_retry_non_idempotent(retry_non_idempotent)
     }
 
     async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {

@@ -4,7 +4,7 @@
 //! `ClientHooks::exec`. An attempt is retried when
 //!
 //! * the request is idempotent (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, `TRACE`), or
-//!   [`RetryPolicy::retry_non_idempotent`] is set, and
+//!   [`RetryPolicy::with_retry_non_idempotent`] is set, and
 //! * it failed with status 408, 429, 500, 502, 503 or 504, with a transport error (connection
 //!   refused or reset, also in the middle of the body), or it timed out.
 //!
@@ -23,36 +23,41 @@ use reqwest::{Method, StatusCode, header::HeaderValue};
 /// How failed attempts are retried.
 ///
 /// Idempotent requests (GET) are retried on 408, 429, 500, 502, 503, 504, connection errors and
-/// timeouts; other methods only with [`RetryPolicy::retry_non_idempotent`].
+/// timeouts; other methods only with [`RetryPolicy::with_retry_non_idempotent`].
+///
+/// The policy is `#[non_exhaustive]`: build it from [`RetryPolicy::default`] (or
+/// [`RetryPolicy::disabled`]) and the `with_*` setters, so that a setting added later breaks
+/// no code; read it with the getters of the same names.
 ///
 /// ```
 /// use std::time::Duration;
 /// use elevenlabs_agent_tests::{Client, RetryPolicy};
 ///
-/// let policy = RetryPolicy {
-///     max_attempts: 5,
-///     initial_backoff: Duration::from_millis(100),
-///     ..RetryPolicy::default()
-/// };
+/// let policy = RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(100));
 /// let client = Client::builder().retry(policy).build().unwrap();
-/// assert_eq!(client.state().retry().max_attempts, 5);
+/// assert_eq!(client.state().retry().max_attempts(), 5);
+/// assert_eq!(client.state().retry().max_backoff(), Duration::from_secs(10)); // the default
 ///
 /// let once = Client::builder().retry(RetryPolicy::disabled()).build().unwrap();
-/// assert_eq!(once.state().retry().max_attempts, 1);
+/// assert_eq!(once.state().retry().max_attempts(), 1);
+/// ```
+///
+/// A struct literal does not compile, even with `..Default::default()`:
+///
+/// ```compile_fail
+/// # use elevenlabs_agent_tests::RetryPolicy;
+/// let policy = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 disables retries; 0 is refused by the builder).
-    pub max_attempts: u32,
-    /// Base of the exponential backoff (full jitter): retry `n` waits a random time in
-    /// `0..=min(max_backoff, initial_backoff * 2^(n-1))`.
-    pub initial_backoff: Duration,
-    /// Upper bound of one backoff wait.
-    pub max_backoff: Duration,
-    /// Longest `Retry-After` honoured by sleeping; a longer one is returned as an error.
-    pub max_retry_after: Duration,
-    /// Whether non-idempotent requests (POST, PATCH) are retried too.
-    pub retry_non_idempotent: bool,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    retry_non_idempotent: bool,
 }
 
 impl Default for RetryPolicy {
@@ -72,10 +77,65 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: every request is attempted once.
     pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
+        Self::default().with_max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (default 3; 1 disables retries; 0 is refused by
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build)).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Base of the exponential backoff (default 200 ms); see [`RetryPolicy::backoff`].
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Upper bound of one backoff wait (default 10 s).
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Longest `Retry-After` honoured by sleeping (default 60 s); a response asking for a
+    /// longer wait is returned as an error at once.
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// Whether non-idempotent requests (POST, PATCH) are retried on 5xx and transport errors
+    /// too (default `false`: they may have been processed already).
+    pub fn with_retry_non_idempotent(mut self, retry_non_idempotent: bool) -> Self {
+        self.retry_non_idempotent = retry_non_idempotent;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Base of the exponential backoff.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Upper bound of one backoff wait.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// Longest `Retry-After` honoured by sleeping.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// Whether non-idempotent requests are retried on 5xx and transport errors too.
+    pub fn retry_non_idempotent(&self) -> bool {
+        self.retry_non_idempotent
     }
 
     /// Whether requests with `method` may be retried under this policy (on a status or error
@@ -140,11 +200,9 @@ mod tests {
 
     #[test]
     fn backoff_stays_under_the_exponential_ceiling() {
-        let p = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(350),
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(350));
         for _ in 0..200 {
             assert!(p.backoff(1) <= Duration::from_millis(100));
             assert!(p.backoff(2) <= Duration::from_millis(200));
@@ -176,14 +234,35 @@ mod tests {
     }
 
     #[test]
+    fn every_setter_sets_its_own_setting_only() {
+        let d = RetryPolicy::default();
+        assert_eq!(d.max_attempts(), 3);
+        assert_eq!(d.initial_backoff(), Duration::from_millis(200));
+        assert_eq!(d.max_backoff(), Duration::from_secs(10));
+        assert_eq!(d.max_retry_after(), Duration::from_secs(60));
+        assert!(!d.retry_non_idempotent());
+        let p = d
+            .clone()
+            .with_max_attempts(7)
+            .with_initial_backoff(Duration::from_millis(5))
+            .with_max_backoff(Duration::from_millis(50))
+            .with_max_retry_after(Duration::from_secs(3))
+            .with_retry_non_idempotent(true);
+        assert_eq!(p.max_attempts(), 7);
+        assert_eq!(p.initial_backoff(), Duration::from_millis(5));
+        assert_eq!(p.max_backoff(), Duration::from_millis(50));
+        assert_eq!(p.max_retry_after(), Duration::from_secs(3));
+        assert!(p.retry_non_idempotent());
+        assert_eq!(d.clone().with_max_attempts(1), RetryPolicy::disabled());
+        assert_eq!(d.clone().with_max_backoff(d.max_backoff()), d);
+    }
+
+    #[test]
     fn methods_and_statuses() {
         let p = RetryPolicy::default();
         assert!(p.retries_method(&Method::GET));
         assert!(!p.retries_method(&Method::POST));
-        let opt_in = RetryPolicy {
-            retry_non_idempotent: true,
-            ..p
-        };
+        let opt_in = p.with_retry_non_idempotent(true);
         assert!(opt_in.retries_method(&Method::POST));
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(is_retryable_status(StatusCode::from_u16(s).unwrap()));

@@ -68,10 +68,7 @@ fn bad_settings_are_refused_with_a_reason() {
     assert!(err.to_string().contains("expected http or https"), "{err}");
 
     let err = Client::builder()
-        .retry(RetryPolicy {
-            max_attempts: 0,
-            ..RetryPolicy::default()
-        })
+        .retry(RetryPolicy::default().with_max_attempts(0))
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("max_attempts"), "{err}");
@@ -140,22 +137,17 @@ async fn client_new_keeps_working_without_a_key() {
 #[tokio::test]
 async fn the_retry_policy_of_each_client_reaches_the_hook() {
     let server = ScriptServer::start(|_| Reply::raw(500, "")).await;
-    let fast = RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(2),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(2));
     for attempts in [1u32, 2, 4] {
         let before = server.count();
         let client = Client::builder()
             .base_url(&server.url)
-            .retry(RetryPolicy {
-                max_attempts: attempts,
-                ..fast.clone()
-            })
+            .retry(fast.clone().with_max_attempts(attempts))
             .build()
             .unwrap();
-        assert_eq!(client.state().retry().max_attempts, attempts);
+        assert_eq!(client.state().retry().max_attempts(), attempts);
         let run = client.list_test_invocations().send();
         tokio::time::timeout(Duration::from_secs(30), run)
             .await

@@ -72,11 +72,9 @@ async fn listing_server(
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
 }
 
 fn client(url: &str) -> Client {
@@ -617,10 +615,7 @@ async fn retries_can_be_disabled_or_extended() {
 
     let five = Client::builder()
         .base_url(&server.url)
-        .retry(RetryPolicy {
-            max_attempts: 5,
-            ..fast_retries()
-        })
+        .retry(fast_retries().with_max_attempts(5))
         .build()
         .unwrap();
     run(&five).await.unwrap_err();

@@ -153,11 +153,11 @@ async fn no_output_of_a_configured_client_shows_the_key() {
         .api_key(KEY)
         .base_url(&server.url)
         .timeout(Duration::from_millis(300))
-        .retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
+        )
         .build()
         .unwrap();
 
