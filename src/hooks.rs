@@ -20,7 +20,7 @@ use tracing::Instrument;
 use crate::{
     Client,
     config::ClientState,
-    retry::{RetryPolicy, is_retryable_status, parse_retry_after},
+    retry::{RetryPolicy, parse_retry_after},
 };
 
 /// The buffered body of a non-success response, kept in its extensions.
@@ -95,8 +95,8 @@ impl ClientHooks<ClientState> for Client {
 enum Next {
     /// Hand the outcome to the caller.
     Return,
-    /// Try again after this wait.
-    RetryAfter(Duration, &'static str),
+    /// Try again after this wait; the reason, for the trace (`503 Service Unavailable`).
+    RetryAfter(Duration, String),
 }
 
 /// Runs `request` with retries under `policy`.
@@ -147,7 +147,7 @@ pub(crate) async fn execute(
             Next::RetryAfter(wait, reason) if can_retry => {
                 tracing::info!(
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    reason,
+                    reason = %reason,
                     "attempt failed; retrying"
                 );
                 drop(_entered);
@@ -164,7 +164,8 @@ pub(crate) async fn execute(
     }
 }
 
-/// The wait a retryable status asks for, or `Return`.
+/// The wait a retryable status asks for, or `Return`. Which statuses are retried for which
+/// methods is [`RetryPolicy::retries_status`] (one list, in `retry.rs`).
 fn decide_on_status(
     policy: &RetryPolicy,
     method: &reqwest::Method,
@@ -172,17 +173,11 @@ fn decide_on_status(
     attempt: u32,
 ) -> Next {
     let status = response.status();
-    if !is_retryable_status(status) || !policy.retries_method(method) {
+    if !policy.retries_status(method, status) {
         return Next::Return;
     }
-    let reason = match status {
-        StatusCode::TOO_MANY_REQUESTS => "429 Too Many Requests",
-        StatusCode::REQUEST_TIMEOUT => "408 Request Timeout",
-        StatusCode::SERVICE_UNAVAILABLE => "503 Service Unavailable",
-        StatusCode::BAD_GATEWAY => "502 Bad Gateway",
-        StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout",
-        _ => "500 Internal Server Error",
-    };
+    // The status as it is: `503 Service Unavailable`, `429 Too Many Requests`.
+    let reason = status.to_string();
     match response.extensions().get::<RetryAfter>() {
         // Beyond the cap: do not sleep, the caller gets the 429 with `retry_after`.
         Some(RetryAfter(wait)) if *wait > policy.max_retry_after() => Next::Return,
@@ -209,7 +204,8 @@ fn decide_on_error(
         "response body interrupted"
     } else {
         "transport error"
-    };
+    }
+    .to_owned();
     // A connection that was never established carried no request: safe for any method.
     if error.is_connect() || policy.retries_method(method) {
         Next::RetryAfter(policy.backoff(attempt), reason)
@@ -257,8 +253,11 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// A server answering every request with 503, counting requests.
-    async fn always_503() -> (String, Arc<AtomicU32>) {
+    const UNAVAILABLE: &str = "503 Service Unavailable";
+
+    /// A server answering every request with `status_line` (and `extra` header lines),
+    /// counting requests.
+    async fn always(status_line: &'static str, extra: &'static str) -> (String, Arc<AtomicU32>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/thing", listener.local_addr().unwrap());
         let count = Arc::new(AtomicU32::new(0));
@@ -277,11 +276,10 @@ mod tests {
                         }
                     }
                     seen.fetch_add(1, Ordering::SeqCst);
-                    let _ = s
-                        .write_all(
-                            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                        )
-                        .await;
+                    let reply = format!(
+                        "HTTP/1.1 {status_line}\r\n{extra}content-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = s.write_all(reply.as_bytes()).await;
                 });
             }
         });
@@ -295,21 +293,46 @@ mod tests {
             .with_retry_non_idempotent(retry_non_idempotent)
     }
 
-    async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
-        let (url, count) = always_503().await;
-        let http = reqwest::Client::new();
-        let request = http.request(method, &url).body("x").build().unwrap();
-        let run = execute(&http, &policy, request, "test");
+    /// Sends one raw `method` request with a body through the client's own `exec` hook (the
+    /// path every generated operation takes; the generated client has no POST operation yet)
+    /// to a server always answering `status_line`; the final response and the attempts made.
+    async fn exec_raw(
+        method: reqwest::Method,
+        policy: RetryPolicy,
+        status_line: &'static str,
+        extra: &'static str,
+    ) -> (Response, u32) {
+        let (url, count) = always(status_line, extra).await;
+        let client = Client::builder()
+            .base_url(url.trim_end_matches("/thing"))
+            .retry(policy)
+            .build()
+            .unwrap();
+        let request = client
+            .client()
+            .request(method, &url)
+            .body("x")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "test",
+        };
+        let run = ClientHooks::exec(&client, request, &info);
         let response = tokio::time::timeout(Duration::from_secs(30), run)
             .await
-            .unwrap()
+            .expect("the request hung")
             .unwrap();
+        (response, count.load(Ordering::SeqCst))
+    }
+
+    async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
+        let (response, attempts) = exec_raw(method, policy, UNAVAILABLE, "").await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        count.load(Ordering::SeqCst)
+        attempts
     }
 
     #[tokio::test]
-    async fn non_idempotent_requests_are_retried_only_on_opt_in() {
+    async fn non_idempotent_requests_are_retried_on_5xx_only_on_opt_in() {
         assert_eq!(attempts_for(reqwest::Method::POST, fast(false)).await, 1);
         assert_eq!(attempts_for(reqwest::Method::POST, fast(true)).await, 3);
         assert_eq!(attempts_for(reqwest::Method::PATCH, fast(false)).await, 1);
@@ -318,18 +341,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_post_is_retried_on_429_and_408_by_default() {
+        // Not processed by the server: safe to send again, whatever the method.
+        for (method, status_line, extra) in [
+            (reqwest::Method::POST, "429 Too Many Requests", "retry-after: 0\r\n"),
+            (reqwest::Method::POST, "429 Too Many Requests", ""),
+            (reqwest::Method::PATCH, "429 Too Many Requests", "retry-after: 0\r\n"),
+            (reqwest::Method::POST, "408 Request Timeout", ""),
+        ] {
+            let (response, attempts) = exec_raw(method.clone(), fast(false), status_line, extra).await;
+            assert_eq!(response.status().to_string(), status_line);
+            assert_eq!(attempts, 3, "{method} {status_line} {extra:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn the_last_response_keeps_its_body_for_the_error() {
-        let (url, _) = always_503().await;
-        let http = reqwest::Client::new();
-        let request = http.get(&url).build().unwrap();
-        let response = execute(&http, &fast(false), request, "test").await.unwrap();
+        let (response, _) = exec_raw(reqwest::Method::GET, fast(false), UNAVAILABLE, "").await;
         assert!(response.extensions().get::<ErrorBody>().is_some());
-        assert_eq!(response.url().as_str(), url);
+        assert!(response.url().as_str().ends_with("/thing"));
     }
 
     #[test]
     fn bounds_are_checked_per_operation() {
-        let http = reqwest::Client::new();
+        let http = crate::config::http_client_builder().build().unwrap();
         let req = |q: &str| http.get(format!("http://127.0.0.1/x?{q}")).build().unwrap();
         let op = "list_test_invocations";
         assert!(check_bounds(&req("page_size=1"), op).is_ok());

@@ -1,15 +1,17 @@
 //! The retry policy, applied to every operation by the request hook (`src/hooks.rs`).
 //!
 //! One mechanism retries every request the generated client sends: progenitor's
-//! `ClientHooks::exec`. An attempt is retried when
+//! `ClientHooks::exec`. An attempt is retried when it failed with
 //!
-//! * the request is idempotent (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, `TRACE`), or
-//!   [`RetryPolicy::with_retry_non_idempotent`] is set, and
-//! * it failed with status 408, 429, 500, 502, 503 or 504, with a transport error (connection
-//!   refused or reset, also in the middle of the body), or it timed out.
+//! * status 408 or 429, whatever the method: the server did not process the request;
+//! * status 500, 502, 503 or 504, a transport error after the request was sent (connection
+//!   reset, also in the middle of the body) or a timeout, when the request is idempotent
+//!   (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, `TRACE`) or
+//!   [`RetryPolicy::with_retry_non_idempotent`] is set: a `POST` may have been processed;
+//! * a connection that could not be established, whatever the method: the request never left
+//!   the client.
 //!
-//! A connection that could not be established is retried whatever the method: the request
-//! never left the client.
+//! [`RETRYABLE_STATUSES`] is the one list of retried statuses.
 //!
 //! The wait before the next attempt is the server's `Retry-After` (seconds or an HTTP date)
 //! when it sent one, up to [`RetryPolicy::max_retry_after`]; a longer `Retry-After` is not
@@ -22,8 +24,9 @@ use reqwest::{Method, StatusCode, header::HeaderValue};
 
 /// How failed attempts are retried.
 ///
-/// Idempotent requests (GET) are retried on 408, 429, 500, 502, 503, 504, connection errors and
-/// timeouts; other methods only with [`RetryPolicy::with_retry_non_idempotent`].
+/// Every request is retried on 408, 429 and connection failures; idempotent ones (GET) also
+/// on 500, 502, 503, 504, transport errors and timeouts, other methods only with
+/// [`RetryPolicy::with_retry_non_idempotent`]. See the [module docs](crate::retry).
 ///
 /// The policy is `#[non_exhaustive]`: build it from [`RetryPolicy::default`] (or
 /// [`RetryPolicy::disabled`]) and the `with_*` setters, so that a setting added later breaks
@@ -138,10 +141,36 @@ impl RetryPolicy {
         self.retry_non_idempotent
     }
 
-    /// Whether requests with `method` may be retried under this policy (on a status or error
-    /// that is itself retryable).
+    /// Whether requests with `method` may be retried under this policy after the server may
+    /// have processed them (on a 5xx, a transport error or a timeout).
     pub fn retries_method(&self, method: &Method) -> bool {
         self.retry_non_idempotent || is_idempotent(method)
+    }
+
+    /// Whether a `method` request answered with `status` is retried under this policy
+    /// (attempts and the operation timeout permitting).
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::RetryPolicy;
+    /// use reqwest::{Method, StatusCode};
+    ///
+    /// let policy = RetryPolicy::default();
+    /// // 429 and 408: the request was not processed, so any method is retried.
+    /// assert!(policy.retries_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+    /// assert!(policy.retries_status(&Method::PATCH, StatusCode::REQUEST_TIMEOUT));
+    /// // 503: a POST may have been processed; retried only on opt-in.
+    /// assert!(policy.retries_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
+    /// assert!(!policy.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+    /// let opt_in = policy.with_retry_non_idempotent(true);
+    /// assert!(opt_in.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+    /// assert!(!opt_in.retries_status(&Method::GET, StatusCode::NOT_FOUND));
+    /// ```
+    pub fn retries_status(&self, method: &Method, status: StatusCode) -> bool {
+        match status_retry(status) {
+            Some(StatusRetry::AnyMethod) => true,
+            Some(StatusRetry::IdempotentOnly) => self.retries_method(method),
+            None => false,
+        }
     }
 
     /// The full-jitter backoff before retry number `retry` (1 = the wait after the first
@@ -165,9 +194,40 @@ pub fn is_idempotent(method: &Method) -> bool {
     )
 }
 
-/// Statuses worth another attempt: 408, 429, 500, 502, 503, 504.
+/// For which requests a retryable status is retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatusRetry {
+    /// The server did not process the request (408, 429): retried whatever the method.
+    AnyMethod,
+    /// The server may have processed the request (5xx): retried for idempotent methods, for
+    /// others only with [`RetryPolicy::with_retry_non_idempotent`].
+    IdempotentOnly,
+}
+
+/// The statuses worth another attempt, and for which requests: the one list the request hook,
+/// [`is_retryable_status`] and [`RetryPolicy::retries_status`] read.
+pub const RETRYABLE_STATUSES: &[(u16, StatusRetry)] = &[
+    (408, StatusRetry::AnyMethod),
+    (429, StatusRetry::AnyMethod),
+    (500, StatusRetry::IdempotentOnly),
+    (502, StatusRetry::IdempotentOnly),
+    (503, StatusRetry::IdempotentOnly),
+    (504, StatusRetry::IdempotentOnly),
+];
+
+/// How `status` is retried, from [`RETRYABLE_STATUSES`]; `None` when it is not.
+pub fn status_retry(status: StatusCode) -> Option<StatusRetry> {
+    RETRYABLE_STATUSES
+        .iter()
+        .find(|(code, _)| *code == status.as_u16())
+        .map(|(_, how)| *how)
+}
+
+/// Statuses worth another attempt (for some requests at least): those of
+/// [`RETRYABLE_STATUSES`], 408, 429, 500, 502, 503, 504.
 pub fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+    status_retry(status).is_some()
 }
 
 /// Parses a `Retry-After` value: delay-seconds, or an HTTP date taken relative to `now`
@@ -262,13 +322,28 @@ mod tests {
         let p = RetryPolicy::default();
         assert!(p.retries_method(&Method::GET));
         assert!(!p.retries_method(&Method::POST));
-        let opt_in = p.with_retry_non_idempotent(true);
+        let opt_in = p.clone().with_retry_non_idempotent(true);
         assert!(opt_in.retries_method(&Method::POST));
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(is_retryable_status(StatusCode::from_u16(s).unwrap()));
         }
         for s in [200, 400, 401, 403, 404, 422, 501] {
-            assert!(!is_retryable_status(StatusCode::from_u16(s).unwrap()));
+            let status = StatusCode::from_u16(s).unwrap();
+            assert!(!is_retryable_status(status));
+            assert!(!opt_in.retries_status(&Method::GET, status));
+        }
+        // 408 and 429 for every method; 5xx for POST only on opt-in.
+        for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE] {
+            for s in [408, 429] {
+                let status = StatusCode::from_u16(s).unwrap();
+                assert!(p.retries_status(&method, status), "{method} {s}");
+            }
+            for s in [500, 502, 503, 504] {
+                let status = StatusCode::from_u16(s).unwrap();
+                let idempotent = method != Method::POST && method != Method::PATCH;
+                assert_eq!(p.retries_status(&method, status), idempotent, "{method} {s}");
+                assert!(opt_in.retries_status(&method, status), "{method} {s}");
+            }
         }
     }
 }
