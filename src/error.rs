@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::retry::StopReason;
 use crate::types::HttpValidationError;
 
 /// Errors of this crate.
@@ -36,8 +37,12 @@ pub enum Error {
         code: Option<String>,
         /// ElevenLabs' message (`detail.message`), or a short excerpt of the body.
         message: String,
-        /// `Retry-After`, when the server sent one (a 429 whose wait exceeds the retry cap).
+        /// `Retry-After`, when the server sent one.
         retry_after: Option<Duration>,
+        /// Why the client handed this response back instead of trying again: attempts
+        /// exhausted, `Retry-After` over the cap, retries disabled, a status not retried (for
+        /// this method), ...
+        stopped: StopReason,
     },
     /// The request did not complete: connection refused or reset, DNS, TLS, ...
     Transport {
@@ -126,6 +131,7 @@ impl std::fmt::Display for Error {
                 code,
                 message,
                 retry_after,
+                stopped,
             } => {
                 write!(f, "the API answered {status}")?;
                 if let Some(code) = code {
@@ -135,14 +141,15 @@ impl std::fmt::Display for Error {
                 if let Some(wait) = retry_after {
                     write!(f, "; the server asks to retry after {} s", wait.as_secs())?;
                 }
+                // Why the client did not try again, for a status it may retry.
+                if *stopped != StopReason::NotRetryable {
+                    write!(f, "; {stopped}")?;
+                }
                 match status.as_u16() {
                     401 => f.write_str(
                         "; check the API key (set ELEVENLABS_API_KEY or pass ClientBuilder::api_key)",
                     )?,
                     403 => f.write_str("; the API key lacks the permission this endpoint needs")?,
-                    429 if retry_after.is_some() => f.write_str(
-                        "; the wait is longer than RetryPolicy::max_retry_after, so it was not slept",
-                    )?,
                     429 => f.write_str("; rate limited, slow down or retry later")?,
                     500..=599 => f.write_str("; the service failed, retry later")?,
                     _ => {}
@@ -259,11 +266,18 @@ impl Error {
                     .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
             });
         let (code, message) = api_message(&body);
+        // The hook records why it stopped on every failed response it hands back.
+        let stopped = r
+            .extensions()
+            .get::<StopReason>()
+            .copied()
+            .unwrap_or(StopReason::NotRetryable);
         Self::Api {
             status,
             code,
             message,
             retry_after,
+            stopped,
         }
     }
 

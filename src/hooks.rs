@@ -14,13 +14,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{Request, Response, ResponseBuilderExt, StatusCode, header::RETRY_AFTER};
+use reqwest::{Request, Response, ResponseBuilderExt, header::RETRY_AFTER};
 use tracing::Instrument;
 
 use crate::{
     Client,
     config::ClientState,
-    retry::{RetryPolicy, parse_retry_after},
+    retry::{RetryPolicy, StopReason, is_retryable_status, parse_retry_after},
 };
 
 /// The buffered body of a non-success response, kept in its extensions.
@@ -91,15 +91,8 @@ impl ClientHooks<ClientState> for Client {
     }
 }
 
-/// What to do after one attempt.
-enum Next {
-    /// Hand the outcome to the caller.
-    Return,
-    /// Try again after this wait; the reason, for the trace (`503 Service Unavailable`).
-    RetryAfter(Duration, String),
-}
-
-/// Runs `request` with retries under `policy`.
+/// Runs `request` with retries under `policy`. A failed response handed back carries the
+/// [`StopReason`] in its extensions.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     policy: &RetryPolicy,
@@ -130,21 +123,30 @@ pub(crate) async fn execute(
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let outcome = attempt_once(http, current).instrument(span.clone()).await;
+        let mut outcome = attempt_once(http, current).instrument(span.clone()).await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("latency_ms", latency_ms);
 
-        let next = match &outcome {
+        // `Ok`: retry after this wait, for this reason; `Err`: hand the outcome back, with
+        // why for a failed response.
+        let decision = match &outcome {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
-                decide_on_status(policy, &method, response, attempt)
+                if response.status().is_success() {
+                    Err(None)
+                } else {
+                    decide_on_status(policy, &method, response, attempt).map_err(Some)
+                }
             }
-            Err(error) => decide_on_error(policy, &method, error, attempt),
+            Err(error) => decide_on_error(policy, &method, error, attempt).ok_or(None),
         };
+        let decision = decision.and_then(|retry| match next_request {
+            Some(_) => Ok(retry),
+            None => Err(Some(StopReason::BodyNotReplayable)),
+        });
         let _entered = span.enter();
-        let can_retry = next_request.is_some();
-        match next {
-            Next::RetryAfter(wait, reason) if can_retry => {
+        match decision {
+            Ok((wait, reason)) => {
                 tracing::info!(
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     reason = %reason,
@@ -153,9 +155,14 @@ pub(crate) async fn execute(
                 drop(_entered);
                 tokio::time::sleep(wait).await;
             }
-            _ => {
-                match &outcome {
-                    Ok(r) => tracing::debug!(status = r.status().as_u16(), "attempt finished"),
+            Err(stopped) => {
+                match &mut outcome {
+                    Ok(r) => {
+                        tracing::debug!(status = r.status().as_u16(), "attempt finished");
+                        if let Some(stopped) = stopped {
+                            r.extensions_mut().insert(stopped);
+                        }
+                    }
                     Err(e) => tracing::debug!(error = %e, "attempt failed"),
                 }
                 return outcome;
@@ -164,37 +171,56 @@ pub(crate) async fn execute(
     }
 }
 
-/// The wait a retryable status asks for, or `Return`. Which statuses are retried for which
-/// methods is [`RetryPolicy::retries_status`] (one list, in `retry.rs`).
+/// For a failed response: the wait before the next attempt and the reason (for the trace),
+/// or why there is none. Which statuses are retried for which methods is
+/// [`RetryPolicy::retries_status`] (one list, in `retry.rs`).
 fn decide_on_status(
     policy: &RetryPolicy,
     method: &reqwest::Method,
     response: &Response,
     attempt: u32,
-) -> Next {
+) -> Result<(Duration, String), StopReason> {
     let status = response.status();
+    if !is_retryable_status(status) {
+        return Err(StopReason::NotRetryable);
+    }
+    if policy.max_attempts() <= 1 {
+        return Err(StopReason::RetriesDisabled);
+    }
     if !policy.retries_status(method, status) {
-        return Next::Return;
+        return Err(StopReason::NotIdempotent);
+    }
+    if attempt >= policy.max_attempts() {
+        return Err(StopReason::AttemptsExhausted { attempts: attempt });
     }
     // The status as it is: `503 Service Unavailable`, `429 Too Many Requests`.
     let reason = status.to_string();
     match response.extensions().get::<RetryAfter>() {
         // Beyond the cap: do not sleep, the caller gets the 429 with `retry_after`.
-        Some(RetryAfter(wait)) if *wait > policy.max_retry_after() => Next::Return,
-        Some(RetryAfter(wait)) => Next::RetryAfter(*wait, reason),
-        None => Next::RetryAfter(policy.backoff(attempt), reason),
+        Some(RetryAfter(wait)) if *wait > policy.max_retry_after() => {
+            Err(StopReason::RetryAfterOverCap {
+                cap: policy.max_retry_after(),
+            })
+        }
+        Some(RetryAfter(wait)) => Ok((*wait, reason)),
+        None => Ok((policy.backoff(attempt), reason)),
     }
 }
 
-/// Whether a transport error is worth another attempt.
+/// The wait before another attempt after a transport error and the reason, when it is worth
+/// one.
 fn decide_on_error(
     policy: &RetryPolicy,
     method: &reqwest::Method,
     error: &reqwest::Error,
     attempt: u32,
-) -> Next {
-    if error.is_builder() || error.is_redirect() || error.is_status() {
-        return Next::Return;
+) -> Option<(Duration, String)> {
+    if attempt >= policy.max_attempts()
+        || error.is_builder()
+        || error.is_redirect()
+        || error.is_status()
+    {
+        return None;
     }
     let reason = if error.is_connect() {
         "connection failed"
@@ -207,11 +233,8 @@ fn decide_on_error(
     }
     .to_owned();
     // A connection that was never established carried no request: safe for any method.
-    if error.is_connect() || policy.retries_method(method) {
-        Next::RetryAfter(policy.backoff(attempt), reason)
-    } else {
-        Next::Return
-    }
+    (error.is_connect() || policy.retries_method(method))
+        .then(|| (policy.backoff(attempt), reason))
 }
 
 /// One attempt: send, read the whole body (within the client's timeout), rebuild the response.
@@ -249,6 +272,7 @@ async fn attempt_once(http: &reqwest::Client, request: Request) -> reqwest::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -326,8 +350,17 @@ mod tests {
     }
 
     async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
+        let max_attempts = policy.max_attempts();
         let (response, attempts) = exec_raw(method, policy, UNAVAILABLE, "").await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        // The response says why it was handed back.
+        let stopped = response.extensions().get::<StopReason>().copied();
+        if attempts == 1 {
+            assert_eq!(stopped, Some(StopReason::NotIdempotent));
+        } else {
+            assert_eq!(attempts, max_attempts);
+            assert_eq!(stopped, Some(StopReason::AttemptsExhausted { attempts }));
+        }
         attempts
     }
 

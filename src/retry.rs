@@ -186,6 +186,73 @@ impl RetryPolicy {
     }
 }
 
+/// Why the request hook handed a failed response back instead of trying again; carried by
+/// [`Error::Api`](crate::Error::Api) as `stopped`, and shown in its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The status is not one that is retried (401, 404, 422, ...; see [`RETRYABLE_STATUSES`]).
+    NotRetryable,
+    /// Retries are disabled: [`RetryPolicy::max_attempts`] is 1.
+    RetriesDisabled,
+    /// The status (a 5xx) is retried only for idempotent requests, this one is not (a POST
+    /// the server may have processed), and [`RetryPolicy::with_retry_non_idempotent`] is off.
+    NotIdempotent,
+    /// Every attempt allowed by [`RetryPolicy::max_attempts`] failed.
+    AttemptsExhausted {
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+    /// The server's `Retry-After` is longer than [`RetryPolicy::max_retry_after`], so it was
+    /// not slept.
+    RetryAfterOverCap {
+        /// The policy's cap.
+        cap: Duration,
+    },
+    /// The request's body is a stream, which cannot be sent a second time.
+    BodyNotReplayable,
+    /// The wait before the next attempt would end after the call's operation timeout
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    OperationTimeout {
+        /// The operation timeout.
+        timeout: Duration,
+    },
+}
+
+impl std::fmt::Display for StopReason {
+    /// Why it was not retried, as a clause: `not retried: retries are disabled (...)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotRetryable => f.write_str("not retried: this status is not retryable"),
+            Self::RetriesDisabled => f.write_str(
+                "not retried: retries are disabled (RetryPolicy::max_attempts is 1)",
+            ),
+            Self::NotIdempotent => f.write_str(
+                "not retried: the request is not idempotent and may have been processed \
+                 (RetryPolicy::with_retry_non_idempotent allows it)",
+            ),
+            Self::AttemptsExhausted { attempts } => {
+                write!(f, "gave up after {attempts} attempts (RetryPolicy::max_attempts)")
+            }
+            Self::RetryAfterOverCap { cap } => write!(
+                f,
+                "not retried: the wait is longer than RetryPolicy::max_retry_after ({} s), \
+                 so it was not slept",
+                cap.as_secs_f64()
+            ),
+            Self::BodyNotReplayable => {
+                f.write_str("not retried: the request body is a stream and cannot be sent again")
+            }
+            Self::OperationTimeout { timeout } => write!(
+                f,
+                "not retried: the next attempt would start after the operation timeout \
+                 ({} s, ClientBuilder::operation_timeout)",
+                timeout.as_secs_f64()
+            ),
+        }
+    }
+}
+
 /// HTTP methods that RFC 9110 defines as idempotent.
 pub fn is_idempotent(method: &Method) -> bool {
     matches!(

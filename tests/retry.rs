@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use elevenlabs_agent_tests::{Client, Error, RetryPolicy};
+use elevenlabs_agent_tests::{Client, Error, RetryPolicy, retry::StopReason};
 use serde_json::{Value, json};
 use support::{Fault, Recorded, Reply, ScriptServer};
 
@@ -205,20 +205,86 @@ async fn retry_after_beyond_the_cap_is_returned_not_slept() {
             status,
             code,
             retry_after,
+            stopped,
             ..
         } => {
             assert_eq!(status.as_u16(), 429);
             assert_eq!(code.as_deref(), Some("too_many_concurrent_requests"));
             assert_eq!(*retry_after, Some(Duration::from_secs(120)));
+            assert_eq!(
+                *stopped,
+                StopReason::RetryAfterOverCap {
+                    cap: Duration::from_secs(60)
+                }
+            );
         }
         other => panic!("expected Error::Api, got {other:?}"),
     }
     let text = err.to_string();
     assert!(
-        text.contains("120 s") && text.contains("max_retry_after"),
+        text.contains("120 s") && text.contains("longer than RetryPolicy::max_retry_after (60 s)"),
         "{text}"
     );
     assert_eq!(requests_for(&server, 7).len(), 1);
+}
+
+/// A 429 with a `Retry-After` under the cap on every attempt: the client slept each wait and
+/// gave up after its attempts; the message says so, not that the wait was too long.
+#[tokio::test]
+async fn a_429_with_a_short_retry_after_every_time_says_the_attempts_ran_out() {
+    let server = ScriptServer::start(|_| {
+        Reply::json(
+            429,
+            &json!({"detail": {"status": "rate_limited", "message": "slow down"}}),
+        )
+        .header("retry-after", "0")
+    })
+    .await;
+    let err = run(&client(&server.url)).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Api { status, retry_after: Some(wait), stopped: StopReason::AttemptsExhausted { attempts: 3 }, .. }
+                if status.as_u16() == 429 && wait.is_zero()
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("gave up after 3 attempts"), "{text}");
+    assert!(!text.contains("max_retry_after"), "{text}");
+    assert_eq!(server.count(), 3);
+}
+
+/// Retries disabled: a 429 with a short `Retry-After` is handed back at once, and the message
+/// says retries are disabled.
+#[tokio::test]
+async fn a_429_with_retries_disabled_says_retries_are_disabled() {
+    let server = ScriptServer::start(|_| {
+        Reply::json(
+            429,
+            &json!({"detail": {"status": "rate_limited", "message": "slow down"}}),
+        )
+        .header("retry-after", "1")
+    })
+    .await;
+    let once = Client::builder()
+        .base_url(&server.url)
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = run(&once).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Api { retry_after: Some(wait), stopped: StopReason::RetriesDisabled, .. }
+                if *wait == Duration::from_secs(1)
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("retries are disabled"), "{text}");
+    assert!(!text.contains("max_retry_after"), "{text}");
+    assert_eq!(server.count(), 1);
 }
 
 #[tokio::test]
@@ -481,11 +547,13 @@ async fn unauthorized_reports_the_upstream_message() {
             code,
             message,
             retry_after,
+            stopped,
         } => {
             assert_eq!(status.as_u16(), 401);
             assert_eq!(code.as_deref(), Some("invalid_api_key"));
             assert_eq!(message, "Invalid API key");
             assert_eq!(*retry_after, None);
+            assert_eq!(*stopped, StopReason::NotRetryable);
         }
         other => panic!("expected Error::Api, got {other:?}"),
     }
