@@ -10,8 +10,11 @@ use crate::{Client, Error, retry::RetryPolicy};
 pub const API_KEY_ENV: &str = "ELEVENLABS_API_KEY";
 /// Environment variable read by [`Client::from_env`] for the base URL.
 pub const BASE_URL_ENV: &str = "ELEVENLABS_BASE_URL";
-/// Default per-attempt timeout.
+/// Default per-attempt timeout ([`ClientBuilder::timeout`]).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default timeout of a whole call, every attempt and wait between attempts included
+/// ([`ClientBuilder::operation_timeout`]): 2 minutes.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -147,13 +150,29 @@ impl std::fmt::Display for ApiKey {
 }
 
 /// Per-client settings that the request hook reads (progenitor's "inner" value).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClientState {
     pub(crate) retry: RetryPolicy,
     pub(crate) api_key: Option<ApiKey>,
+    pub(crate) operation_timeout: Duration,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            api_key: None,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+        }
+    }
 }
 
 impl ClientState {
+    /// The timeout of a whole call, every attempt and wait included.
+    pub fn operation_timeout(&self) -> Duration {
+        self.operation_timeout
+    }
+
     /// The retry policy of this client.
     pub fn retry(&self) -> &RetryPolicy {
         &self.retry
@@ -172,6 +191,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     environment: Environment,
     timeout: Duration,
+    operation_timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
@@ -184,6 +204,7 @@ impl Default for ClientBuilder {
             base_url: None,
             environment: Environment::default(),
             timeout: DEFAULT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             user_agent: default_user_agent(),
@@ -215,9 +236,43 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one attempt, from sending the request to reading the whole body.
+    /// Timeout of one attempt, from sending the request to reading the whole body
+    /// (default [`DEFAULT_TIMEOUT`], 60 s). A timed-out attempt is retried like a transport
+    /// error; see also [`ClientBuilder::operation_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Timeout of a whole call (one `.send()`, one page of a listing): every attempt and every
+    /// wait between attempts included (default [`DEFAULT_OPERATION_TIMEOUT`], 2 minutes).
+    ///
+    /// When it elapses during an attempt, the attempt is abandoned and the call fails with
+    /// [`Error::OperationTimeout`]; when the wait before the next attempt would end after it,
+    /// the client does not wait and hands back the last failure (a failed response as
+    /// [`Error::Api`] whose `stopped` is [`StopReason::OperationTimeout`]). Without it, the defaults
+    /// allow 3 attempts of 60 s plus up to 60 s `Retry-After` waits: about 5 minutes.
+    /// Zero is refused by [`ClientBuilder::build`].
+    ///
+    /// [`Error::OperationTimeout`]: crate::Error::OperationTimeout
+    /// [`Error::Api`]: crate::Error::Api
+    /// [`StopReason::OperationTimeout`]: crate::retry::StopReason::OperationTimeout
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use elevenlabs_agent_tests::{Client, config::DEFAULT_OPERATION_TIMEOUT};
+    ///
+    /// let client = Client::builder().build().unwrap();
+    /// assert_eq!(client.state().operation_timeout(), DEFAULT_OPERATION_TIMEOUT);
+    /// let client = Client::builder()
+    ///     .timeout(Duration::from_secs(10))           // each attempt
+    ///     .operation_timeout(Duration::from_secs(25)) // the whole call
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.state().operation_timeout(), Duration::from_secs(25));
+    /// ```
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
         self
     }
 
@@ -246,6 +301,11 @@ impl ClientBuilder {
             .as_deref()
             .unwrap_or(self.environment.base_url());
         let base_url = check_base_url(base_url, self.api_key.is_some())?;
+        if self.operation_timeout.is_zero() {
+            return Err(config_error(
+                "ClientBuilder::operation_timeout must be longer than zero",
+            ));
+        }
         if self.retry.max_attempts() == 0 {
             return Err(config_error(
                 "RetryPolicy::with_max_attempts must be at least 1 (1 disables retries)",
@@ -270,6 +330,7 @@ impl ClientBuilder {
         let state = ClientState {
             retry: self.retry,
             api_key: self.api_key,
+            operation_timeout: self.operation_timeout,
         };
         Ok(Client::new_with_client(&base_url, http, state))
     }

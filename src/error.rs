@@ -49,10 +49,19 @@ pub enum Error {
         /// The underlying error.
         source: reqwest::Error,
     },
-    /// An attempt exceeded the configured timeout (after any retries).
+    /// An attempt exceeded the configured per-attempt timeout (after any retries).
     Timeout {
         /// The underlying error.
         source: reqwest::Error,
+    },
+    /// The whole call, retries and waits included, exceeded
+    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout); the
+    /// attempt in flight then was abandoned.
+    OperationTimeout {
+        /// The operation timeout.
+        timeout: Duration,
+        /// Attempts started, the abandoned one included.
+        attempts: u32,
     },
     /// The response body does not match the schema.
     Decode {
@@ -168,6 +177,12 @@ impl std::fmt::Display for Error {
                     "; raise ClientBuilder::timeout (or connect_timeout) if the API is slow",
                 )
             }
+            Self::OperationTimeout { timeout, attempts } => write!(
+                f,
+                "the call did not finish within its operation timeout of {} s ({attempts} \
+                 attempts started); raise ClientBuilder::operation_timeout if the API is slow",
+                timeout.as_secs_f64()
+            ),
             Self::Decode {
                 path,
                 message,
@@ -239,8 +254,15 @@ impl From<reqwest::Error> for Error {
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
 impl Error {
-    /// A transport error, or [`Error::Timeout`] when it is a timeout.
+    /// A transport error, or [`Error::Timeout`] when it is a timeout, or
+    /// [`Error::OperationTimeout`] when the request hook gave up on the whole call.
     fn from_transport(source: reqwest::Error) -> Self {
+        if let Some(marker) = operation_timeout_of(&source) {
+            return Self::OperationTimeout {
+                timeout: marker.timeout,
+                attempts: marker.attempts,
+            };
+        }
         if source.is_timeout() {
             Self::Timeout { source }
         } else {
@@ -326,6 +348,27 @@ impl Error {
                 });
         decode_error(body, &path, original)
     }
+}
+
+/// The marker the request hook leaves in the error of a call that ran out of its operation
+/// timeout (as the inner error of an `io::Error` in the source chain).
+fn operation_timeout_of(e: &reqwest::Error) -> Option<crate::hooks::OperationTimedOut> {
+    use crate::hooks::OperationTimedOut;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(m) = s.downcast_ref::<OperationTimedOut>() {
+            return Some(*m);
+        }
+        if let Some(m) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<OperationTimedOut>())
+        {
+            return Some(*m);
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// Builds [`Error::Decode`]; `path` as `serde_path_to_error` prints it (`.` for the top level).

@@ -81,9 +81,11 @@ impl ClientHooks<ClientState> for Client {
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let state = self.inner();
         execute(
             self.client(),
-            &self.inner().retry,
+            &state.retry,
+            state.operation_timeout,
             request,
             info.operation_id,
         )
@@ -91,17 +93,60 @@ impl ClientHooks<ClientState> for Client {
     }
 }
 
-/// Runs `request` with retries under `policy`. A failed response handed back carries the
-/// [`StopReason`] in its extensions.
+/// The marker of a call that ran out of its operation timeout, inside the `reqwest::Error` the
+/// hook returns then (as the source of an `io::Error` of kind `TimedOut`); `Error::from`
+/// finds it and makes [`Error::OperationTimeout`](crate::Error::OperationTimeout).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OperationTimedOut {
+    pub(crate) timeout: Duration,
+    pub(crate) attempts: u32,
+}
+
+impl std::fmt::Display for OperationTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the call did not finish within its operation timeout of {} s ({} attempts started)",
+            self.timeout.as_secs_f64(),
+            self.attempts
+        )
+    }
+}
+
+impl std::error::Error for OperationTimedOut {}
+
+/// A `reqwest::Error` carrying `marker` (reqwest offers no constructor: it comes from reading a
+/// body whose stream fails with it). `is_timeout()` is true for it.
+async fn operation_timeout_error(marker: OperationTimedOut, url: reqwest::Url) -> reqwest::Error {
+    let failure = std::io::Error::new(std::io::ErrorKind::TimedOut, marker);
+    let body = reqwest::Body::wrap_stream(futures::stream::once(async move {
+        Err::<Bytes, _>(failure)
+    }));
+    let response = http::Response::builder()
+        .url(url)
+        .body(body)
+        .unwrap_or_else(|e| unreachable!("a response with only a URL set: {e}"));
+    match Response::from(response).bytes().await {
+        Err(e) => e,
+        Ok(_) => unreachable!("a body whose only chunk is an error cannot be read"),
+    }
+}
+
+/// Runs `request` with retries under `policy`, within `operation_timeout` in all. A failed
+/// response handed back carries the [`StopReason`] in its extensions.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     policy: &RetryPolicy,
+    operation_timeout: Duration,
     request: Request,
     operation_id: &'static str,
 ) -> reqwest::Result<Response> {
     let max_attempts = policy.max_attempts().max(1);
     let method = request.method().clone();
     let path = request.url().path().to_owned();
+    let url = request.url().clone();
+    // `None`: so far in the future that it cannot be represented; no deadline then.
+    let deadline = tokio::time::Instant::now().checked_add(operation_timeout);
     let mut next_request = Some(request);
     let mut attempt = 0u32;
     loop {
@@ -123,7 +168,21 @@ pub(crate) async fn execute(
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let mut outcome = attempt_once(http, current).instrument(span.clone()).await;
+        let attempt_run = attempt_once(http, current).instrument(span.clone());
+        let mut outcome = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, attempt_run).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    let marker = OperationTimedOut {
+                        timeout: operation_timeout,
+                        attempts: attempt,
+                    };
+                    span.in_scope(|| tracing::debug!(%marker, "operation timeout"));
+                    return Err(operation_timeout_error(marker, url).await);
+                }
+            },
+            None => attempt_run.await,
+        };
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("latency_ms", latency_ms);
 
@@ -140,9 +199,19 @@ pub(crate) async fn execute(
             }
             Err(error) => decide_on_error(policy, &method, error, attempt).ok_or(None),
         };
-        let decision = decision.and_then(|retry| match next_request {
-            Some(_) => Ok(retry),
-            None => Err(Some(StopReason::BodyNotReplayable)),
+        let decision = decision.and_then(|(wait, reason)| {
+            if next_request.is_none() {
+                return Err(Some(StopReason::BodyNotReplayable));
+            }
+            // A wait ending after the deadline would only end in an operation timeout.
+            let fits = deadline
+                .is_none_or(|d| tokio::time::Instant::now().checked_add(wait).is_some_and(|end| end < d));
+            if !fits {
+                return Err(Some(StopReason::OperationTimeout {
+                    timeout: operation_timeout,
+                }));
+            }
+            Ok((wait, reason))
         });
         let _entered = span.enter();
         match decision {

@@ -702,3 +702,82 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     assert!(text.contains("check the network"), "{text}");
     assert!(text.contains("onnect"), "the cause is shown: {text}");
 }
+
+/// The operation timeout bounds the whole call: a server that stalls every attempt ends the
+/// call after the operation timeout, not after 3 attempt timeouts.
+#[tokio::test]
+async fn the_operation_timeout_ends_a_call_whose_attempts_stall() {
+    let server = ScriptServer::start(|_| Reply::raw(200, "{}").fault(Fault::Stall)).await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .retry(fast_retries())
+        .timeout(Duration::from_millis(600)) // each attempt: 3 of them would take 1.8 s
+        .operation_timeout(Duration::from_millis(1000))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = run(&client).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            &err,
+            Error::OperationTimeout { timeout, attempts: 2 } if *timeout == Duration::from_millis(1000)
+        ),
+        "{err:?}"
+    );
+    assert!(elapsed >= Duration::from_millis(950), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1700), "{elapsed:?}");
+    assert_eq!(server.count(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("operation timeout of 1 s") && text.contains("ClientBuilder::operation_timeout"),
+        "{text}"
+    );
+}
+
+/// A `Retry-After` under the retry cap but ending after the operation timeout is not slept:
+/// the 503 comes back at once, saying why.
+#[tokio::test]
+async fn a_wait_beyond_the_operation_timeout_is_not_slept() {
+    let server =
+        ScriptServer::start(|_| Reply::raw(503, "busy").header("retry-after", "5")).await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .retry(fast_retries())
+        .operation_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = run(&client).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "it waited");
+    assert!(
+        matches!(
+            &err,
+            Error::Api { status, stopped: StopReason::OperationTimeout { timeout }, .. }
+                if status.as_u16() == 503 && *timeout == Duration::from_secs(2)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("operation timeout (2 s"), "{err}");
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn the_operation_timeout_has_a_documented_default_and_refuses_zero() {
+    use elevenlabs_agent_tests::config::DEFAULT_OPERATION_TIMEOUT;
+    assert_eq!(DEFAULT_OPERATION_TIMEOUT, Duration::from_secs(120));
+    let client = Client::builder().build().unwrap();
+    assert_eq!(client.state().operation_timeout(), DEFAULT_OPERATION_TIMEOUT);
+    assert_eq!(
+        Client::new("https://api.elevenlabs.io")
+            .state()
+            .operation_timeout(),
+        DEFAULT_OPERATION_TIMEOUT
+    );
+    let err = Client::builder()
+        .operation_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    assert!(err.to_string().contains("operation_timeout"), "{err}");
+}
