@@ -154,6 +154,10 @@ impl std::fmt::Display for ApiKey {
 pub struct ClientState {
     pub(crate) retry: RetryPolicy,
     pub(crate) api_key: Option<ApiKey>,
+    /// The key as the `xi-api-key` header value, marked sensitive; the `pre` hook adds it to
+    /// every request (a client brought by the caller has no default headers).
+    pub(crate) key_header: Option<HeaderValue>,
+    pub(crate) attempt_timeout: Duration,
     pub(crate) operation_timeout: Duration,
 }
 
@@ -162,12 +166,19 @@ impl Default for ClientState {
         Self {
             retry: RetryPolicy::default(),
             api_key: None,
+            key_header: None,
+            attempt_timeout: DEFAULT_TIMEOUT,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
         }
     }
 }
 
 impl ClientState {
+    /// The timeout of one attempt; the `pre` hook sets it on every request.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
     /// The timeout of a whole call, every attempt and wait included.
     pub fn operation_timeout(&self) -> Duration {
         self.operation_timeout
@@ -192,9 +203,10 @@ pub struct ClientBuilder {
     environment: Environment,
     timeout: Duration,
     operation_timeout: Duration,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     retry: RetryPolicy,
-    user_agent: String,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -205,9 +217,10 @@ impl Default for ClientBuilder {
             environment: Environment::default(),
             timeout: DEFAULT_TIMEOUT,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: None,
             retry: RetryPolicy::default(),
-            user_agent: default_user_agent(),
+            user_agent: None,
+            http_client: None,
         }
     }
 }
@@ -276,9 +289,44 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of establishing a connection.
+    /// Timeout of establishing a connection (default [`DEFAULT_CONNECT_TIMEOUT`], 10 s). A
+    /// setting of the HTTP client: refused together with [`ClientBuilder::http_client`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends every request with `http` instead of a client built by this crate: your proxies,
+    /// root certificates, connection pool shared with the rest of your program, ...
+    ///
+    /// The crate still adds the API key to every request (as the sensitive `xi-api-key`
+    /// header), the per-attempt [`timeout`](ClientBuilder::timeout) (on each request; a
+    /// request timeout overrides the client's), retries and the operation timeout. The
+    /// user agent and the connect timeout are settings of `http` then: setting
+    /// [`user_agent`](ClientBuilder::user_agent) or
+    /// [`connect_timeout`](ClientBuilder::connect_timeout) as well is refused by
+    /// [`build`](ClientBuilder::build).
+    ///
+    /// With the `rustls` feature and no other TLS set-up in your program, build `http` after
+    /// a client of this crate, or install a rustls crypto provider first (see the README).
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::Client;
+    /// # Client::builder().build().unwrap(); // installs the rustls provider for reqwest
+    /// let http = reqwest::Client::builder()
+    ///     .user_agent("my-app/1.0")
+    ///     .pool_max_idle_per_host(4)
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::builder()
+    ///     .api_key("sk_0123456789abcdef0123456789abcdef")
+    ///     .http_client(http)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+    /// ```
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http_client = Some(http);
         self
     }
 
@@ -288,9 +336,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default: `elevenlabs-agent-tests/<version>`).
+    /// The `User-Agent` header (default: `elevenlabs-agent-tests/<version>`). A setting of the
+    /// HTTP client: refused together with [`ClientBuilder::http_client`].
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = Some(user_agent.into());
         self
     }
 
@@ -312,24 +361,49 @@ impl ClientBuilder {
             ));
         }
 
-        let mut headers = HeaderMap::new();
-        if let Some(key) = &self.api_key {
-            let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
-                config_error("the API key contains characters not allowed in an HTTP header")
-            })?;
-            value.set_sensitive(true);
-            headers.insert("xi-api-key", value);
-        }
-        let http = http_client_builder()
-            .default_headers(headers)
-            .user_agent(self.user_agent)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .build()
-            .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?;
+        let key_header = match &self.api_key {
+            Some(key) => {
+                let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
+                    config_error("the API key contains characters not allowed in an HTTP header")
+                })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        let http = match self.http_client {
+            Some(http) => {
+                let client_settings = [
+                    ("user_agent", self.user_agent.is_some()),
+                    ("connect_timeout", self.connect_timeout.is_some()),
+                ];
+                if let Some((name, _)) = client_settings.iter().find(|(_, set)| *set) {
+                    return Err(config_error(format!(
+                        "ClientBuilder::{name} cannot apply to a reqwest::Client passed to \
+                         ClientBuilder::http_client; set it on that client's builder instead"
+                    )));
+                }
+                http
+            }
+            None => {
+                let mut headers = HeaderMap::new();
+                if let Some(value) = &key_header {
+                    headers.insert("xi-api-key", value.clone());
+                }
+                http_client_builder()
+                    .default_headers(headers)
+                    .user_agent(self.user_agent.unwrap_or_else(default_user_agent))
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .build()
+                    .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?
+            }
+        };
         let state = ClientState {
             retry: self.retry,
             api_key: self.api_key,
+            key_header,
+            attempt_timeout: self.timeout,
             operation_timeout: self.operation_timeout,
         };
         Ok(Client::new_with_client(&base_url, http, state))

@@ -1,10 +1,13 @@
 //! Request hooks: the one place every generated operation passes through.
 //!
 //! * `pre` refuses integer query parameters outside the spec's bounds (`page_size` 1..=100)
-//!   before anything is sent;
+//!   before anything is sent, and adds the API key (sensitive `xi-api-key` header) and the
+//!   per-attempt timeout to every request, so that both apply to a `reqwest::Client` brought
+//!   with `ClientBuilder::http_client` too;
 //! * `exec` runs the attempts: it buffers the body inside the attempt (so a connection reset in
 //!   the middle of a body is retried like any transport error), sleeps between attempts as the
-//!   [`RetryPolicy`] says, and records one `elevenlabs.request` tracing span per attempt.
+//!   [`RetryPolicy`] says, within the operation timeout, and records one `elevenlabs.request`
+//!   tracing span per attempt.
 //!
 //! The body of a non-success response is kept in the response's extensions ([`ErrorBody`]) so
 //! that the synchronous `From<progenitor_client::Error<_>> for Error` can quote the server's
@@ -77,7 +80,19 @@ impl ClientHooks<ClientState> for Client {
         request: &mut Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        check_bounds(request, info.operation_id).map_err(progenitor_client::Error::InvalidRequest)
+        check_bounds(request, info.operation_id)
+            .map_err(progenitor_client::Error::InvalidRequest)?;
+        let state = self.inner();
+        // On every request, not only as the client's default header: a `reqwest::Client`
+        // brought with `ClientBuilder::http_client` has none.
+        if let Some(key) = &state.key_header {
+            request
+                .headers_mut()
+                .entry("xi-api-key")
+                .or_insert_with(|| key.clone());
+        }
+        request.timeout_mut().get_or_insert(state.attempt_timeout);
+        Ok(())
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
