@@ -460,6 +460,12 @@ pub(crate) fn http_client_builder() -> reqwest::ClientBuilder {
 impl Client {
     /// A client for `base_url` with default settings and no API key.
     ///
+    /// `base_url` is **not checked**: this is the constructor progenitor's generated clients
+    /// have, and it returns a `Client`, not a `Result`. A base URL that is not an `http(s)`
+    /// URL is only found out when a request is sent: every request then fails with
+    /// [`Error::Transport`] (a request that cannot be built). Use [`Client::try_new`] or
+    /// [`Client::builder`] to have it checked up front.
+    ///
     /// ```
     /// let client = elevenlabs_agent_tests::Client::new("https://api.elevenlabs.io");
     /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
@@ -473,6 +479,20 @@ impl Client {
             // Only TLS back-end initialisation can fail here, and that is a broken build.
             .expect("building the HTTP client with default settings");
         Self::new_with_client(base_url.trim_end_matches('/'), http, ClientState::default())
+    }
+
+    /// [`Client::new`] with `base_url` checked as [`ClientBuilder::build`] checks it: a URL,
+    /// `http` or `https`. Same as `Client::builder().base_url(base_url).build()`.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::{Client, Error};
+    /// let client = Client::try_new("https://api.elevenlabs.io/").unwrap();
+    /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+    /// let err = Client::try_new("api.elevenlabs.io").unwrap_err();
+    /// assert!(matches!(err, Error::Config { .. }), "{err}");
+    /// ```
+    pub fn try_new(base_url: &str) -> Result<Self, Error> {
+        Self::builder().base_url(base_url).build()
     }
 
     /// A builder for a configured client.

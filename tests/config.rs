@@ -284,3 +284,30 @@ fn settings_of_the_http_client_are_refused_with_a_caller_provided_one() {
         .unwrap_err();
     assert!(err.to_string().contains("plain http://"), "{err}");
 }
+
+/// `Client::new` cannot refuse a bad base URL (it returns a `Client`): the request fails with
+/// a clear error instead of a panic; `Client::try_new` refuses it up front.
+#[tokio::test]
+async fn client_new_does_not_check_the_base_url_try_new_does() {
+    for bad in ["not a url", "ftp://example.com", ""] {
+        let err = Client::try_new(bad).unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{bad:?}: {err:?}");
+        assert!(
+            err.to_string().contains("not a valid URL")
+                || err.to_string().contains("expected http or https"),
+            "{bad:?}: {err}"
+        );
+    }
+    let client = Client::try_new("https://api.elevenlabs.io/").unwrap();
+    assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+
+    let unchecked = Client::new("not a url");
+    let run = unchecked.list_test_invocations().send();
+    let err: Error = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the request hung")
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains("request failed"), "{err}");
+}
