@@ -134,9 +134,10 @@ impl std::error::Error for OperationTimedOut {}
 /// body whose stream fails with it). `is_timeout()` is true for it.
 async fn operation_timeout_error(marker: OperationTimedOut, url: reqwest::Url) -> reqwest::Error {
     let failure = std::io::Error::new(std::io::ErrorKind::TimedOut, marker);
-    let body = reqwest::Body::wrap_stream(futures::stream::once(async move {
-        Err::<Bytes, _>(failure)
-    }));
+    let body =
+        reqwest::Body::wrap_stream(futures::stream::once(
+            async move { Err::<Bytes, _>(failure) },
+        ));
     let response = http::Response::builder()
         .url(url)
         .body(body)
@@ -219,8 +220,11 @@ pub(crate) async fn execute(
                 return Err(Some(StopReason::BodyNotReplayable));
             }
             // A wait ending after the deadline would only end in an operation timeout.
-            let fits = deadline
-                .is_none_or(|d| tokio::time::Instant::now().checked_add(wait).is_some_and(|end| end < d));
+            let fits = deadline.is_none_or(|d| {
+                tokio::time::Instant::now()
+                    .checked_add(wait)
+                    .is_some_and(|end| end < d)
+            });
             if !fits {
                 return Err(Some(StopReason::OperationTimeout {
                     timeout: operation_timeout,
@@ -317,8 +321,7 @@ fn decide_on_error(
     }
     .to_owned();
     // A connection that was never established carried no request: safe for any method.
-    (error.is_connect() || policy.retries_method(method))
-        .then(|| (policy.backoff(attempt), reason))
+    (error.is_connect() || policy.retries_method(method)).then(|| (policy.backoff(attempt), reason))
 }
 
 /// One attempt: send, read the whole body (within the client's timeout), rebuild the response.
@@ -461,12 +464,21 @@ mod tests {
     async fn a_post_is_retried_on_429_and_408_by_default() {
         // Not processed by the server: safe to send again, whatever the method.
         for (method, status_line, extra) in [
-            (reqwest::Method::POST, "429 Too Many Requests", "retry-after: 0\r\n"),
+            (
+                reqwest::Method::POST,
+                "429 Too Many Requests",
+                "retry-after: 0\r\n",
+            ),
             (reqwest::Method::POST, "429 Too Many Requests", ""),
-            (reqwest::Method::PATCH, "429 Too Many Requests", "retry-after: 0\r\n"),
+            (
+                reqwest::Method::PATCH,
+                "429 Too Many Requests",
+                "retry-after: 0\r\n",
+            ),
             (reqwest::Method::POST, "408 Request Timeout", ""),
         ] {
-            let (response, attempts) = exec_raw(method.clone(), fast(false), status_line, extra).await;
+            let (response, attempts) =
+                exec_raw(method.clone(), fast(false), status_line, extra).await;
             assert_eq!(response.status().to_string(), status_line);
             assert_eq!(attempts, 3, "{method} {status_line} {extra:?}");
         }

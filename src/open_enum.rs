@@ -204,7 +204,10 @@ mod tests {
             assert_eq!(v, Role::from(raw.to_string()));
             assert_eq!(v, serde_json::from_value(serde_json::json!(raw)).unwrap());
             assert_eq!(v.as_str(), *raw);
-            assert_eq!(i, Role::KNOWN.iter().position(|k| *k == v.as_str()).unwrap());
+            assert_eq!(
+                i,
+                Role::KNOWN.iter().position(|k| *k == v.as_str()).unwrap()
+            );
         }
         // Equal values serialise equally, and equally serialised values are equal and hash
         // alike: one value per wire string.

@@ -224,15 +224,18 @@ impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NotRetryable => f.write_str("not retried: this status is not retryable"),
-            Self::RetriesDisabled => f.write_str(
-                "not retried: retries are disabled (RetryPolicy::max_attempts is 1)",
-            ),
+            Self::RetriesDisabled => {
+                f.write_str("not retried: retries are disabled (RetryPolicy::max_attempts is 1)")
+            }
             Self::NotIdempotent => f.write_str(
                 "not retried: the request is not idempotent and may have been processed \
                  (RetryPolicy::with_retry_non_idempotent allows it)",
             ),
             Self::AttemptsExhausted { attempts } => {
-                write!(f, "gave up after {attempts} attempts (RetryPolicy::max_attempts)")
+                write!(
+                    f,
+                    "gave up after {attempts} attempts (RetryPolicy::max_attempts)"
+                )
             }
             Self::RetryAfterOverCap { cap } => write!(
                 f,
@@ -408,7 +411,11 @@ mod tests {
             for s in [500, 502, 503, 504] {
                 let status = StatusCode::from_u16(s).unwrap();
                 let idempotent = method != Method::POST && method != Method::PATCH;
-                assert_eq!(p.retries_status(&method, status), idempotent, "{method} {s}");
+                assert_eq!(
+                    p.retries_status(&method, status),
+                    idempotent,
+                    "{method} {s}"
+                );
                 assert!(opt_in.retries_status(&method, status), "{method} {s}");
             }
         }

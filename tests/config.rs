@@ -245,17 +245,12 @@ async fn a_caller_provided_reqwest_client_gets_the_key_retries_and_timeout() {
         );
     }
     // The per-attempt timeout applies although the reqwest client has none.
-    let err: Error = tokio::time::timeout(
-        guard,
-        client
-            .list_test_invocations()
-            .cursor("stall")
-            .send(),
-    )
-    .await
-    .expect("the per-attempt timeout did not apply")
-    .unwrap_err()
-    .into();
+    let err: Error =
+        tokio::time::timeout(guard, client.list_test_invocations().cursor("stall").send())
+            .await
+            .expect("the per-attempt timeout did not apply")
+            .unwrap_err()
+            .into();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     // The key does not show in the client's Debug output.
     assert!(!format!("{client:?}").contains("sk_own_pool_key_1234567890abcd"));
@@ -273,7 +268,10 @@ fn settings_of_the_http_client_are_refused_with_a_caller_provided_one() {
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err:?}");
-        assert!(err.to_string().contains("ClientBuilder::http_client"), "{err}");
+        assert!(
+            err.to_string().contains("ClientBuilder::http_client"),
+            "{err}"
+        );
     }
     // The plain-http check still holds.
     let err = Client::builder()

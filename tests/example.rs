@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::fake::{DEFAULT_INVOCATIONS, FakeServer};
 
-
 /// Runs `cmd` to completion, killing it after `limit` (tests must not hang).
 fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
     let mut child = cmd

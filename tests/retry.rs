@@ -730,7 +730,8 @@ async fn the_operation_timeout_ends_a_call_whose_attempts_stall() {
     assert_eq!(server.count(), 2);
     let text = err.to_string();
     assert!(
-        text.contains("operation timeout of 1 s") && text.contains("ClientBuilder::operation_timeout"),
+        text.contains("operation timeout of 1 s")
+            && text.contains("ClientBuilder::operation_timeout"),
         "{text}"
     );
 }
@@ -739,8 +740,7 @@ async fn the_operation_timeout_ends_a_call_whose_attempts_stall() {
 /// the 503 comes back at once, saying why.
 #[tokio::test]
 async fn a_wait_beyond_the_operation_timeout_is_not_slept() {
-    let server =
-        ScriptServer::start(|_| Reply::raw(503, "busy").header("retry-after", "5")).await;
+    let server = ScriptServer::start(|_| Reply::raw(503, "busy").header("retry-after", "5")).await;
     let client = Client::builder()
         .base_url(&server.url)
         .retry(fast_retries())
@@ -767,7 +767,10 @@ fn the_operation_timeout_has_a_documented_default_and_refuses_zero() {
     use elevenlabs_agent_tests::config::DEFAULT_OPERATION_TIMEOUT;
     assert_eq!(DEFAULT_OPERATION_TIMEOUT, Duration::from_secs(120));
     let client = Client::builder().build().unwrap();
-    assert_eq!(client.state().operation_timeout(), DEFAULT_OPERATION_TIMEOUT);
+    assert_eq!(
+        client.state().operation_timeout(),
+        DEFAULT_OPERATION_TIMEOUT
+    );
     assert_eq!(
         Client::new("https://api.elevenlabs.io")
             .state()

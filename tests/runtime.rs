@@ -77,8 +77,7 @@ fn client(url: &str) -> Client {
 fn assert_no_reactor_panic(ended: Ended) {
     match ended {
         Ended::Panicked(message) => assert!(
-            message.contains("no reactor running")
-                && message.contains("Tokio 1.x runtime"),
+            message.contains("no reactor running") && message.contains("Tokio 1.x runtime"),
             "panicked, but not with Tokio's no-reactor message: {message}"
         ),
         Ended::Returned(r) => panic!("expected Tokio's no-reactor panic, got {r:?}"),

@@ -110,9 +110,12 @@ struct OpenEnum {
     name: &'static str,
     /// The values the type knows (`KNOWN`), in spec order.
     known: &'static [&'static str],
-    /// Deserialises a JSON string into the type: (its `as_str`, `is_unknown`, re-serialised).
-    parse: fn(&str) -> Result<(String, bool, Value), String>,
+    /// Deserialises a JSON string into the type.
+    parse: fn(&str) -> Result<Parsed, String>,
 }
+
+/// A string deserialised into an open enum: its `as_str`, `is_unknown`, and re-serialised.
+type Parsed = (String, bool, Value);
 
 /// The table of open enums. A declarative macro cannot read the spec, and the crate's build
 /// script is not this test's to change, so the names are listed here and
@@ -174,7 +177,10 @@ fn table_entry(name: &str) -> Option<&'static OpenEnum> {
 #[test]
 fn every_string_enum_of_the_spec_is_in_the_open_enum_table() {
     let spec = spec_string_enums();
-    assert!(!spec.is_empty(), "no string enums found in spec/openapi.json");
+    assert!(
+        !spec.is_empty(),
+        "no string enums found in spec/openapi.json"
+    );
     let missing: Vec<&String> = spec.keys().filter(|n| table_entry(n).is_none()).collect();
     assert!(
         missing.is_empty(),
@@ -227,7 +233,10 @@ fn every_open_enum_is_open_and_knows_every_spec_value() {
         ];
         for value in novel.iter().filter(|v| !values.contains(v)) {
             let (raw, unknown, json) = (entry.parse)(value).unwrap();
-            assert!(unknown, "{name}: {value:?} is not in the spec but was not Unknown");
+            assert!(
+                unknown,
+                "{name}: {value:?} is not in the spec but was not Unknown"
+            );
             assert_eq!(&raw, value, "{name}");
             assert_eq!(json, Value::String(value.clone()), "{name}");
         }
@@ -482,7 +491,10 @@ fn every_enum_value_round_trips_in_its_object() {
         }
     }
     // ResourceAccessInfo alone has 4 roles + 4 anonymous levels + 4 access sources.
-    assert!(checked >= 12, "only {checked} enum values found in the examples");
+    assert!(
+        checked >= 12,
+        "only {checked} enum values found in the examples"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
