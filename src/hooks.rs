@@ -491,6 +491,43 @@ mod tests {
         assert!(response.url().as_str().ends_with("/thing"));
     }
 
+    #[tokio::test]
+    async fn pre_adds_the_sensitive_key_and_the_attempt_timeout_to_each_request() {
+        let http = crate::config::http_client_builder().build().unwrap();
+        let client = Client::builder()
+            .api_key("sk_pre_hook_key_0123456789abcdef")
+            .http_client(http)
+            .timeout(Duration::from_secs(7))
+            .build()
+            .unwrap();
+        let mut request = client
+            .client()
+            .get("https://api.elevenlabs.io/v1/convai/test-invocations")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "list_test_invocations",
+        };
+        ClientHooks::pre::<()>(&client, &mut request, &info)
+            .await
+            .unwrap();
+        let key = request.headers().get("xi-api-key").unwrap();
+        assert_eq!(key, "sk_pre_hook_key_0123456789abcdef");
+        assert!(key.is_sensitive());
+        assert_eq!(request.timeout(), Some(&Duration::from_secs(7)));
+        // A request's own timeout is kept.
+        let mut request = client
+            .client()
+            .get("https://api.elevenlabs.io/v1/convai/test-invocations")
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        ClientHooks::pre::<()>(&client, &mut request, &info)
+            .await
+            .unwrap();
+        assert_eq!(request.timeout(), Some(&Duration::from_secs(1)));
+    }
+
     #[test]
     fn bounds_are_checked_per_operation() {
         let http = crate::config::http_client_builder().build().unwrap();
