@@ -30,6 +30,9 @@ pub enum Error {
         body: HttpValidationError,
     },
     /// The API answered with another non-success status.
+    ///
+    /// `#[non_exhaustive]`: match it with `..`, so that a field added later breaks no code.
+    #[non_exhaustive]
     Api {
         /// The HTTP status.
         status: reqwest::StatusCode,
@@ -56,7 +59,8 @@ pub enum Error {
     },
     /// The whole call, retries and waits included, exceeded
     /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout); the
-    /// attempt in flight then was abandoned.
+    /// attempt in flight then was abandoned. `#[non_exhaustive]`, as [`Error::Api`].
+    #[non_exhaustive]
     OperationTimeout {
         /// The operation timeout.
         timeout: Duration,

@@ -548,6 +548,7 @@ async fn unauthorized_reports_the_upstream_message() {
             message,
             retry_after,
             stopped,
+            ..
         } => {
             assert_eq!(status.as_u16(), 401);
             assert_eq!(code.as_deref(), Some("invalid_api_key"));
@@ -721,7 +722,7 @@ async fn the_operation_timeout_ends_a_call_whose_attempts_stall() {
     assert!(
         matches!(
             &err,
-            Error::OperationTimeout { timeout, attempts: 2 } if *timeout == Duration::from_millis(1000)
+            Error::OperationTimeout { timeout, attempts: 2, .. } if *timeout == Duration::from_millis(1000)
         ),
         "{err:?}"
     );
