@@ -10,8 +10,11 @@ use crate::{Client, Error, retry::RetryPolicy};
 pub const API_KEY_ENV: &str = "ELEVENLABS_API_KEY";
 /// Environment variable read by [`Client::from_env`] for the base URL.
 pub const BASE_URL_ENV: &str = "ELEVENLABS_BASE_URL";
-/// Default per-attempt timeout.
+/// Default per-attempt timeout ([`ClientBuilder::timeout`]).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default timeout of a whole call, every attempt and wait between attempts included
+/// ([`ClientBuilder::operation_timeout`]): 2 minutes.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -34,7 +37,16 @@ pub enum Environment {
 
 impl Environment {
     /// Every environment, in documentation order.
-    pub const ALL: [Environment; 5] = [
+    ///
+    /// A slice, not an array: a region added later (the enum is `#[non_exhaustive]`) does not
+    /// change its type.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::Environment;
+    /// let all: &'static [Environment] = Environment::ALL;
+    /// assert!(all.contains(&Environment::Eu));
+    /// ```
+    pub const ALL: &'static [Environment] = &[
         Self::Production,
         Self::Us,
         Self::Eu,
@@ -85,8 +97,18 @@ impl std::str::FromStr for Environment {
     }
 }
 
-/// An API key. Its `Debug` and `Display` never show it: at most `xi-…` and its last 4
-/// characters (only for keys long enough that this reveals little).
+/// An API key. Its `Debug` and `Display` never show it, only what helps you recognise which
+/// key it is: its first 3 characters (the `sk_` of an ElevenLabs key) and its last 4, and
+/// only for keys long enough (20 characters or more) that this reveals little; a shorter
+/// key shows as `…` alone.
+///
+/// ```
+/// use elevenlabs_agent_tests::config::ApiKey;
+/// let key = ApiKey::new("sk_0123456789abcdef0123456789abcdef");
+/// assert_eq!(key.to_string(), "sk_…cdef");
+/// assert_eq!(format!("{key:?}"), "ApiKey(sk_…cdef)");
+/// assert_eq!(ApiKey::new("short").to_string(), "…");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
@@ -101,14 +123,16 @@ impl ApiKey {
         &self.0
     }
 
-    /// The redacted form shown in logs and `Debug` output.
+    /// The redacted form shown in logs and `Debug` output: `sk_…cdef` (first 3 and last 4
+    /// characters) for a key of 20 characters or more, `…` for a shorter one.
     pub fn redacted(&self) -> String {
         let chars: Vec<char> = self.0.chars().collect();
         if chars.len() >= 20 {
+            let first3: String = chars[..3].iter().collect();
             let last4: String = chars[chars.len() - 4..].iter().collect();
-            format!("xi-…{last4}")
+            format!("{first3}…{last4}")
         } else {
-            "xi-…".to_owned()
+            "…".to_owned()
         }
     }
 }
@@ -126,13 +150,40 @@ impl std::fmt::Display for ApiKey {
 }
 
 /// Per-client settings that the request hook reads (progenitor's "inner" value).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClientState {
     pub(crate) retry: RetryPolicy,
     pub(crate) api_key: Option<ApiKey>,
+    /// The key as the `xi-api-key` header value, marked sensitive; the `pre` hook adds it to
+    /// every request (a client brought by the caller has no default headers).
+    pub(crate) key_header: Option<HeaderValue>,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) operation_timeout: Duration,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            api_key: None,
+            key_header: None,
+            attempt_timeout: DEFAULT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+        }
+    }
 }
 
 impl ClientState {
+    /// The timeout of one attempt; the `pre` hook sets it on every request.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// The timeout of a whole call, every attempt and wait included.
+    pub fn operation_timeout(&self) -> Duration {
+        self.operation_timeout
+    }
+
     /// The retry policy of this client.
     pub fn retry(&self) -> &RetryPolicy {
         &self.retry
@@ -151,9 +202,11 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     environment: Environment,
     timeout: Duration,
-    connect_timeout: Duration,
+    operation_timeout: Duration,
+    connect_timeout: Option<Duration>,
     retry: RetryPolicy,
-    user_agent: String,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -163,9 +216,11 @@ impl Default for ClientBuilder {
             base_url: None,
             environment: Environment::default(),
             timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            connect_timeout: None,
             retry: RetryPolicy::default(),
-            user_agent: default_user_agent(),
+            user_agent: None,
+            http_client: None,
         }
     }
 }
@@ -194,15 +249,84 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one attempt, from sending the request to reading the whole body.
+    /// Timeout of one attempt, from sending the request to reading the whole body
+    /// (default [`DEFAULT_TIMEOUT`], 60 s). A timed-out attempt is retried like a transport
+    /// error; see also [`ClientBuilder::operation_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Timeout of establishing a connection.
+    /// Timeout of a whole call (one `.send()`, one page of a listing): every attempt and every
+    /// wait between attempts included (default [`DEFAULT_OPERATION_TIMEOUT`], 2 minutes).
+    ///
+    /// When it elapses during an attempt, the attempt is abandoned and the call fails with
+    /// [`Error::OperationTimeout`]; when the wait before the next attempt would end after it,
+    /// the client does not wait and hands back the last failure (a failed response as
+    /// [`Error::Api`] whose `stopped` is [`StopReason::OperationTimeout`]). Without it, the defaults
+    /// allow 3 attempts of 60 s plus up to 60 s `Retry-After` waits: about 5 minutes.
+    /// Zero is refused by [`ClientBuilder::build`].
+    ///
+    /// [`Error::OperationTimeout`]: crate::Error::OperationTimeout
+    /// [`Error::Api`]: crate::Error::Api
+    /// [`StopReason::OperationTimeout`]: crate::retry::StopReason::OperationTimeout
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use elevenlabs_agent_tests::{Client, config::DEFAULT_OPERATION_TIMEOUT};
+    ///
+    /// let client = Client::builder().build().unwrap();
+    /// assert_eq!(client.state().operation_timeout(), DEFAULT_OPERATION_TIMEOUT);
+    /// let client = Client::builder()
+    ///     .timeout(Duration::from_secs(10))           // each attempt
+    ///     .operation_timeout(Duration::from_secs(25)) // the whole call
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.state().operation_timeout(), Duration::from_secs(25));
+    /// ```
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
+    /// Timeout of establishing a connection (default [`DEFAULT_CONNECT_TIMEOUT`], 10 s). A
+    /// setting of the HTTP client: refused together with [`ClientBuilder::http_client`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends every request with `http` instead of a client built by this crate: your proxies,
+    /// root certificates, connection pool shared with the rest of your program, ...
+    ///
+    /// The crate still adds the API key to every request (as the sensitive `xi-api-key`
+    /// header), the per-attempt [`timeout`](ClientBuilder::timeout) (on each request; a
+    /// request timeout overrides the client's), retries and the operation timeout. The
+    /// user agent and the connect timeout are settings of `http` then: setting
+    /// [`user_agent`](ClientBuilder::user_agent) or
+    /// [`connect_timeout`](ClientBuilder::connect_timeout) as well is refused by
+    /// [`build`](ClientBuilder::build).
+    ///
+    /// With the `rustls` feature and no other TLS set-up in your program, build `http` after
+    /// a client of this crate, or install a rustls crypto provider first (see the README).
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::Client;
+    /// # Client::builder().build().unwrap(); // installs the rustls provider for reqwest
+    /// let http = reqwest::Client::builder()
+    ///     .user_agent("my-app/1.0")
+    ///     .pool_max_idle_per_host(4)
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::builder()
+    ///     .api_key("sk_0123456789abcdef0123456789abcdef")
+    ///     .http_client(http)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+    /// ```
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http_client = Some(http);
         self
     }
 
@@ -212,9 +336,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default: `elevenlabs-agent-tests/<version>`).
+    /// The `User-Agent` header (default: `elevenlabs-agent-tests/<version>`). A setting of the
+    /// HTTP client: refused together with [`ClientBuilder::http_client`].
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = Some(user_agent.into());
         self
     }
 
@@ -225,30 +350,61 @@ impl ClientBuilder {
             .as_deref()
             .unwrap_or(self.environment.base_url());
         let base_url = check_base_url(base_url, self.api_key.is_some())?;
-        if self.retry.max_attempts == 0 {
+        if self.operation_timeout.is_zero() {
             return Err(config_error(
-                "RetryPolicy::max_attempts must be at least 1 (1 disables retries)",
+                "ClientBuilder::operation_timeout must be longer than zero",
+            ));
+        }
+        if self.retry.max_attempts() == 0 {
+            return Err(config_error(
+                "RetryPolicy::with_max_attempts must be at least 1 (1 disables retries)",
             ));
         }
 
-        let mut headers = HeaderMap::new();
-        if let Some(key) = &self.api_key {
-            let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
-                config_error("the API key contains characters not allowed in an HTTP header")
-            })?;
-            value.set_sensitive(true);
-            headers.insert("xi-api-key", value);
-        }
-        let http = http_client_builder()
-            .default_headers(headers)
-            .user_agent(self.user_agent)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .build()
-            .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?;
+        let key_header = match &self.api_key {
+            Some(key) => {
+                let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
+                    config_error("the API key contains characters not allowed in an HTTP header")
+                })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        let http = match self.http_client {
+            Some(http) => {
+                let client_settings = [
+                    ("user_agent", self.user_agent.is_some()),
+                    ("connect_timeout", self.connect_timeout.is_some()),
+                ];
+                if let Some((name, _)) = client_settings.iter().find(|(_, set)| *set) {
+                    return Err(config_error(format!(
+                        "ClientBuilder::{name} cannot apply to a reqwest::Client passed to \
+                         ClientBuilder::http_client; set it on that client's builder instead"
+                    )));
+                }
+                http
+            }
+            None => {
+                let mut headers = HeaderMap::new();
+                if let Some(value) = &key_header {
+                    headers.insert("xi-api-key", value.clone());
+                }
+                http_client_builder()
+                    .default_headers(headers)
+                    .user_agent(self.user_agent.unwrap_or_else(default_user_agent))
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .build()
+                    .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?
+            }
+        };
         let state = ClientState {
             retry: self.retry,
             api_key: self.api_key,
+            key_header,
+            attempt_timeout: self.timeout,
+            operation_timeout: self.operation_timeout,
         };
         Ok(Client::new_with_client(&base_url, http, state))
     }
@@ -304,6 +460,12 @@ pub(crate) fn http_client_builder() -> reqwest::ClientBuilder {
 impl Client {
     /// A client for `base_url` with default settings and no API key.
     ///
+    /// `base_url` is **not checked**: this is the constructor progenitor's generated clients
+    /// have, and it returns a `Client`, not a `Result`. A base URL that is not an `http(s)`
+    /// URL is only found out when a request is sent: every request then fails with
+    /// [`Error::Transport`] (a request that cannot be built). Use [`Client::try_new`] or
+    /// [`Client::builder`] to have it checked up front.
+    ///
     /// ```
     /// let client = elevenlabs_agent_tests::Client::new("https://api.elevenlabs.io");
     /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
@@ -317,6 +479,20 @@ impl Client {
             // Only TLS back-end initialisation can fail here, and that is a broken build.
             .expect("building the HTTP client with default settings");
         Self::new_with_client(base_url.trim_end_matches('/'), http, ClientState::default())
+    }
+
+    /// [`Client::new`] with `base_url` checked as [`ClientBuilder::build`] checks it: a URL,
+    /// `http` or `https`. Same as `Client::builder().base_url(base_url).build()`.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::{Client, Error};
+    /// let client = Client::try_new("https://api.elevenlabs.io/").unwrap();
+    /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+    /// let err = Client::try_new("api.elevenlabs.io").unwrap_err();
+    /// assert!(matches!(err, Error::Config { .. }), "{err}");
+    /// ```
+    pub fn try_new(base_url: &str) -> Result<Self, Error> {
+        Self::builder().base_url(base_url).build()
     }
 
     /// A builder for a configured client.
@@ -461,9 +637,17 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(ApiKey::new(KEY).redacted(), "xi-…cdef");
-        assert_eq!(ApiKey::new("short").redacted(), "xi-…");
-        assert_eq!(format!("{:?}", ApiKey::new(KEY)), "ApiKey(xi-…cdef)");
-        assert_eq!(ApiKey::new(KEY).to_string(), "xi-…cdef");
+        // The real prefix of an ElevenLabs key and its last 4, nothing in between.
+        assert_eq!(ApiKey::new(KEY).redacted(), "sk_…cdef");
+        assert_eq!(ApiKey::new("short").redacted(), "…");
+        assert_eq!(format!("{:?}", ApiKey::new(KEY)), "ApiKey(sk_…cdef)");
+        assert_eq!(ApiKey::new(KEY).to_string(), "sk_…cdef");
+        // Another prefix is shown as it is, so that the user recognises their key.
+        assert_eq!(
+            ApiKey::new("xk_abcdefghijklmnopqrstuvwxyz").redacted(),
+            "xk_…wxyz"
+        );
+        // Multi-byte characters are cut at character boundaries.
+        assert_eq!(ApiKey::new("ééé".repeat(7)).redacted(), "ééé…éééé");
     }
 }

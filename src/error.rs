@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::retry::StopReason;
 use crate::types::HttpValidationError;
 
 /// Errors of this crate.
@@ -29,6 +30,9 @@ pub enum Error {
         body: HttpValidationError,
     },
     /// The API answered with another non-success status.
+    ///
+    /// `#[non_exhaustive]`: match it with `..`, so that a field added later breaks no code.
+    #[non_exhaustive]
     Api {
         /// The HTTP status.
         status: reqwest::StatusCode,
@@ -36,18 +40,32 @@ pub enum Error {
         code: Option<String>,
         /// ElevenLabs' message (`detail.message`), or a short excerpt of the body.
         message: String,
-        /// `Retry-After`, when the server sent one (a 429 whose wait exceeds the retry cap).
+        /// `Retry-After`, when the server sent one.
         retry_after: Option<Duration>,
+        /// Why the client handed this response back instead of trying again: attempts
+        /// exhausted, `Retry-After` over the cap, retries disabled, a status not retried (for
+        /// this method), ...
+        stopped: StopReason,
     },
     /// The request did not complete: connection refused or reset, DNS, TLS, ...
     Transport {
         /// The underlying error.
         source: reqwest::Error,
     },
-    /// An attempt exceeded the configured timeout (after any retries).
+    /// An attempt exceeded the configured per-attempt timeout (after any retries).
     Timeout {
         /// The underlying error.
         source: reqwest::Error,
+    },
+    /// The whole call, retries and waits included, exceeded
+    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout); the
+    /// attempt in flight then was abandoned. `#[non_exhaustive]`, as [`Error::Api`].
+    #[non_exhaustive]
+    OperationTimeout {
+        /// The operation timeout.
+        timeout: Duration,
+        /// Attempts started, the abandoned one included.
+        attempts: u32,
     },
     /// The response body does not match the schema.
     Decode {
@@ -61,6 +79,13 @@ pub enum Error {
     },
     /// The server broke the cursor-pagination contract.
     Pagination(PaginationError),
+    /// An error the generated client reported that none of the above describes: progenitor's
+    /// `Error::Custom`, which only custom hooks produce, and this crate's hooks never do.
+    /// Seeing it is a bug of this crate: please report it with the message.
+    Unexpected {
+        /// The generated client's message.
+        message: String,
+    },
 }
 
 /// A violation of the cursor-pagination contract, detected by the pagination engine.
@@ -119,6 +144,7 @@ impl std::fmt::Display for Error {
                 code,
                 message,
                 retry_after,
+                stopped,
             } => {
                 write!(f, "the API answered {status}")?;
                 if let Some(code) = code {
@@ -128,14 +154,15 @@ impl std::fmt::Display for Error {
                 if let Some(wait) = retry_after {
                     write!(f, "; the server asks to retry after {} s", wait.as_secs())?;
                 }
+                // Why the client did not try again, for a status it may retry.
+                if *stopped != StopReason::NotRetryable {
+                    write!(f, "; {stopped}")?;
+                }
                 match status.as_u16() {
                     401 => f.write_str(
                         "; check the API key (set ELEVENLABS_API_KEY or pass ClientBuilder::api_key)",
                     )?,
                     403 => f.write_str("; the API key lacks the permission this endpoint needs")?,
-                    429 if retry_after.is_some() => f.write_str(
-                        "; the wait is longer than RetryPolicy::max_retry_after, so it was not slept",
-                    )?,
                     429 => f.write_str("; rate limited, slow down or retry later")?,
                     500..=599 => f.write_str("; the service failed, retry later")?,
                     _ => {}
@@ -154,6 +181,12 @@ impl std::fmt::Display for Error {
                     "; raise ClientBuilder::timeout (or connect_timeout) if the API is slow",
                 )
             }
+            Self::OperationTimeout { timeout, attempts } => write!(
+                f,
+                "the call did not finish within its operation timeout of {} s ({attempts} \
+                 attempts started); raise ClientBuilder::operation_timeout if the API is slow",
+                timeout.as_secs_f64()
+            ),
             Self::Decode {
                 path,
                 message,
@@ -163,6 +196,10 @@ impl std::fmt::Display for Error {
                 "response does not match the schema at `{path}`: {message} (near: {excerpt})"
             ),
             Self::Pagination(e) => write!(f, "pagination: {e}"),
+            Self::Unexpected { message } => write!(
+                f,
+                "unexpected error from the generated client (a bug of this crate, please report it): {message}"
+            ),
         }
     }
 }
@@ -201,7 +238,7 @@ impl From<progenitor_client::Error<HttpValidationError>> for Error {
                 body: rv.into_inner(),
             },
             P::InvalidRequest(message) => invalid_request(message),
-            P::Custom(message) => Self::Config { message },
+            P::Custom(message) => Self::Unexpected { message },
             P::CommunicationError(source)
             | P::ResponseBodyError(source)
             | P::InvalidUpgrade(source) => Self::from_transport(source),
@@ -221,8 +258,15 @@ impl From<reqwest::Error> for Error {
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
 impl Error {
-    /// A transport error, or [`Error::Timeout`] when it is a timeout.
+    /// A transport error, or [`Error::Timeout`] when it is a timeout, or
+    /// [`Error::OperationTimeout`] when the request hook gave up on the whole call.
     fn from_transport(source: reqwest::Error) -> Self {
+        if let Some(marker) = operation_timeout_of(&source) {
+            return Self::OperationTimeout {
+                timeout: marker.timeout,
+                attempts: marker.attempts,
+            };
+        }
         if source.is_timeout() {
             Self::Timeout { source }
         } else {
@@ -248,11 +292,18 @@ impl Error {
                     .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
             });
         let (code, message) = api_message(&body);
+        // The hook records why it stopped on every failed response it hands back.
+        let stopped = r
+            .extensions()
+            .get::<StopReason>()
+            .copied()
+            .unwrap_or(StopReason::NotRetryable);
         Self::Api {
             status,
             code,
             message,
             retry_after,
+            stopped,
         }
     }
 
@@ -301,6 +352,27 @@ impl Error {
                 });
         decode_error(body, &path, original)
     }
+}
+
+/// The marker the request hook leaves in the error of a call that ran out of its operation
+/// timeout (as the inner error of an `io::Error` in the source chain).
+fn operation_timeout_of(e: &reqwest::Error) -> Option<crate::hooks::OperationTimedOut> {
+    use crate::hooks::OperationTimedOut;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(m) = s.downcast_ref::<OperationTimedOut>() {
+            return Some(*m);
+        }
+        if let Some(m) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<OperationTimedOut>())
+        {
+            return Some(*m);
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// Builds [`Error::Decode`]; `path` as `serde_path_to_error` prints it (`.` for the top level).
@@ -447,3 +519,20 @@ fn invalid_request(message: String) -> Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progenitor_custom_is_not_called_a_configuration_error() {
+        let err = Error::from(crate::SendError::Custom("boom".into()));
+        assert!(
+            matches!(&err, Error::Unexpected { message } if message == "boom"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(!text.contains("configuration"), "{text}");
+        assert!(text.contains("boom") && text.contains("report"), "{text}");
+    }
+}

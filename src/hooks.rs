@@ -1,10 +1,13 @@
 //! Request hooks: the one place every generated operation passes through.
 //!
 //! * `pre` refuses integer query parameters outside the spec's bounds (`page_size` 1..=100)
-//!   before anything is sent;
+//!   before anything is sent, and adds the API key (sensitive `xi-api-key` header) and the
+//!   per-attempt timeout to every request, so that both apply to a `reqwest::Client` brought
+//!   with `ClientBuilder::http_client` too;
 //! * `exec` runs the attempts: it buffers the body inside the attempt (so a connection reset in
 //!   the middle of a body is retried like any transport error), sleeps between attempts as the
-//!   [`RetryPolicy`] says, and records one `elevenlabs.request` tracing span per attempt.
+//!   [`RetryPolicy`] says, within the operation timeout, and records one `elevenlabs.request`
+//!   tracing span per attempt.
 //!
 //! The body of a non-success response is kept in the response's extensions ([`ErrorBody`]) so
 //! that the synchronous `From<progenitor_client::Error<_>> for Error` can quote the server's
@@ -14,13 +17,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{Request, Response, ResponseBuilderExt, StatusCode, header::RETRY_AFTER};
+use reqwest::{Request, Response, ResponseBuilderExt, header::RETRY_AFTER};
 use tracing::Instrument;
 
 use crate::{
     Client,
     config::ClientState,
-    retry::{RetryPolicy, is_retryable_status, parse_retry_after},
+    retry::{RetryPolicy, StopReason, is_retryable_status, parse_retry_after},
 };
 
 /// The buffered body of a non-success response, kept in its extensions.
@@ -77,13 +80,27 @@ impl ClientHooks<ClientState> for Client {
         request: &mut Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        check_bounds(request, info.operation_id).map_err(progenitor_client::Error::InvalidRequest)
+        check_bounds(request, info.operation_id)
+            .map_err(progenitor_client::Error::InvalidRequest)?;
+        let state = self.inner();
+        // On every request, not only as the client's default header: a `reqwest::Client`
+        // brought with `ClientBuilder::http_client` has none.
+        if let Some(key) = &state.key_header {
+            request
+                .headers_mut()
+                .entry("xi-api-key")
+                .or_insert_with(|| key.clone());
+        }
+        request.timeout_mut().get_or_insert(state.attempt_timeout);
+        Ok(())
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let state = self.inner();
         execute(
             self.client(),
-            &self.inner().retry,
+            &state.retry,
+            state.operation_timeout,
             request,
             info.operation_id,
         )
@@ -91,24 +108,61 @@ impl ClientHooks<ClientState> for Client {
     }
 }
 
-/// What to do after one attempt.
-enum Next {
-    /// Hand the outcome to the caller.
-    Return,
-    /// Try again after this wait.
-    RetryAfter(Duration, &'static str),
+/// The marker of a call that ran out of its operation timeout, inside the `reqwest::Error` the
+/// hook returns then (as the source of an `io::Error` of kind `TimedOut`); `Error::from`
+/// finds it and makes [`Error::OperationTimeout`](crate::Error::OperationTimeout).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OperationTimedOut {
+    pub(crate) timeout: Duration,
+    pub(crate) attempts: u32,
 }
 
-/// Runs `request` with retries under `policy`.
+impl std::fmt::Display for OperationTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the call did not finish within its operation timeout of {} s ({} attempts started)",
+            self.timeout.as_secs_f64(),
+            self.attempts
+        )
+    }
+}
+
+impl std::error::Error for OperationTimedOut {}
+
+/// A `reqwest::Error` carrying `marker` (reqwest offers no constructor: it comes from reading a
+/// body whose stream fails with it). `is_timeout()` is true for it.
+async fn operation_timeout_error(marker: OperationTimedOut, url: reqwest::Url) -> reqwest::Error {
+    let failure = std::io::Error::new(std::io::ErrorKind::TimedOut, marker);
+    let body =
+        reqwest::Body::wrap_stream(futures::stream::once(
+            async move { Err::<Bytes, _>(failure) },
+        ));
+    let response = http::Response::builder()
+        .url(url)
+        .body(body)
+        .unwrap_or_else(|e| unreachable!("a response with only a URL set: {e}"));
+    match Response::from(response).bytes().await {
+        Err(e) => e,
+        Ok(_) => unreachable!("a body whose only chunk is an error cannot be read"),
+    }
+}
+
+/// Runs `request` with retries under `policy`, within `operation_timeout` in all. A failed
+/// response handed back carries the [`StopReason`] in its extensions.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     policy: &RetryPolicy,
+    operation_timeout: Duration,
     request: Request,
     operation_id: &'static str,
 ) -> reqwest::Result<Response> {
-    let max_attempts = policy.max_attempts.max(1);
+    let max_attempts = policy.max_attempts().max(1);
     let method = request.method().clone();
     let path = request.url().path().to_owned();
+    let url = request.url().clone();
+    // `None`: so far in the future that it cannot be represented; no deadline then.
+    let deadline = tokio::time::Instant::now().checked_add(operation_timeout);
     let mut next_request = Some(request);
     let mut attempt = 0u32;
     loop {
@@ -130,32 +184,73 @@ pub(crate) async fn execute(
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let outcome = attempt_once(http, current).instrument(span.clone()).await;
+        let attempt_run = attempt_once(http, current).instrument(span.clone());
+        let mut outcome = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, attempt_run).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    let marker = OperationTimedOut {
+                        timeout: operation_timeout,
+                        attempts: attempt,
+                    };
+                    span.in_scope(|| tracing::debug!(%marker, "operation timeout"));
+                    return Err(operation_timeout_error(marker, url).await);
+                }
+            },
+            None => attempt_run.await,
+        };
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         span.record("latency_ms", latency_ms);
 
-        let next = match &outcome {
+        // `Ok`: retry after this wait, for this reason; `Err`: hand the outcome back, with
+        // why for a failed response.
+        let decision = match &outcome {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
-                decide_on_status(policy, &method, response, attempt)
+                if response.status().is_success() {
+                    Err(None)
+                } else {
+                    decide_on_status(policy, &method, response, attempt).map_err(Some)
+                }
             }
-            Err(error) => decide_on_error(policy, &method, error, attempt),
+            Err(error) => decide_on_error(policy, &method, error, attempt).ok_or(None),
         };
+        let decision = decision.and_then(|(wait, reason)| {
+            if next_request.is_none() {
+                return Err(Some(StopReason::BodyNotReplayable));
+            }
+            // A wait ending after the deadline would only end in an operation timeout.
+            let fits = deadline.is_none_or(|d| {
+                tokio::time::Instant::now()
+                    .checked_add(wait)
+                    .is_some_and(|end| end < d)
+            });
+            if !fits {
+                return Err(Some(StopReason::OperationTimeout {
+                    timeout: operation_timeout,
+                }));
+            }
+            Ok((wait, reason))
+        });
         let _entered = span.enter();
-        let can_retry = next_request.is_some();
-        match next {
-            Next::RetryAfter(wait, reason) if can_retry => {
+        match decision {
+            Ok((wait, reason)) => {
                 tracing::info!(
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    reason,
+                    reason = %reason,
                     "attempt failed; retrying"
                 );
                 drop(_entered);
                 tokio::time::sleep(wait).await;
             }
-            _ => {
-                match &outcome {
-                    Ok(r) => tracing::debug!(status = r.status().as_u16(), "attempt finished"),
+            Err(stopped) => {
+                match &mut outcome {
+                    Ok(r) => {
+                        tracing::debug!(status = r.status().as_u16(), "attempt finished");
+                        if let Some(stopped) = stopped {
+                            r.extensions_mut().insert(stopped);
+                        }
+                    }
                     Err(e) => tracing::debug!(error = %e, "attempt failed"),
                 }
                 return outcome;
@@ -164,42 +259,56 @@ pub(crate) async fn execute(
     }
 }
 
-/// The wait a retryable status asks for, or `Return`.
+/// For a failed response: the wait before the next attempt and the reason (for the trace),
+/// or why there is none. Which statuses are retried for which methods is
+/// [`RetryPolicy::retries_status`] (one list, in `retry.rs`).
 fn decide_on_status(
     policy: &RetryPolicy,
     method: &reqwest::Method,
     response: &Response,
     attempt: u32,
-) -> Next {
+) -> Result<(Duration, String), StopReason> {
     let status = response.status();
-    if !is_retryable_status(status) || !policy.retries_method(method) {
-        return Next::Return;
+    if !is_retryable_status(status) {
+        return Err(StopReason::NotRetryable);
     }
-    let reason = match status {
-        StatusCode::TOO_MANY_REQUESTS => "429 Too Many Requests",
-        StatusCode::REQUEST_TIMEOUT => "408 Request Timeout",
-        StatusCode::SERVICE_UNAVAILABLE => "503 Service Unavailable",
-        StatusCode::BAD_GATEWAY => "502 Bad Gateway",
-        StatusCode::GATEWAY_TIMEOUT => "504 Gateway Timeout",
-        _ => "500 Internal Server Error",
-    };
+    if policy.max_attempts() <= 1 {
+        return Err(StopReason::RetriesDisabled);
+    }
+    if !policy.retries_status(method, status) {
+        return Err(StopReason::NotIdempotent);
+    }
+    if attempt >= policy.max_attempts() {
+        return Err(StopReason::AttemptsExhausted { attempts: attempt });
+    }
+    // The status as it is: `503 Service Unavailable`, `429 Too Many Requests`.
+    let reason = status.to_string();
     match response.extensions().get::<RetryAfter>() {
         // Beyond the cap: do not sleep, the caller gets the 429 with `retry_after`.
-        Some(RetryAfter(wait)) if *wait > policy.max_retry_after => Next::Return,
-        Some(RetryAfter(wait)) => Next::RetryAfter(*wait, reason),
-        None => Next::RetryAfter(policy.backoff(attempt), reason),
+        Some(RetryAfter(wait)) if *wait > policy.max_retry_after() => {
+            Err(StopReason::RetryAfterOverCap {
+                cap: policy.max_retry_after(),
+            })
+        }
+        Some(RetryAfter(wait)) => Ok((*wait, reason)),
+        None => Ok((policy.backoff(attempt), reason)),
     }
 }
 
-/// Whether a transport error is worth another attempt.
+/// The wait before another attempt after a transport error and the reason, when it is worth
+/// one.
 fn decide_on_error(
     policy: &RetryPolicy,
     method: &reqwest::Method,
     error: &reqwest::Error,
     attempt: u32,
-) -> Next {
-    if error.is_builder() || error.is_redirect() || error.is_status() {
-        return Next::Return;
+) -> Option<(Duration, String)> {
+    if attempt >= policy.max_attempts()
+        || error.is_builder()
+        || error.is_redirect()
+        || error.is_status()
+    {
+        return None;
     }
     let reason = if error.is_connect() {
         "connection failed"
@@ -209,13 +318,10 @@ fn decide_on_error(
         "response body interrupted"
     } else {
         "transport error"
-    };
-    // A connection that was never established carried no request: safe for any method.
-    if error.is_connect() || policy.retries_method(method) {
-        Next::RetryAfter(policy.backoff(attempt), reason)
-    } else {
-        Next::Return
     }
+    .to_owned();
+    // A connection that was never established carried no request: safe for any method.
+    (error.is_connect() || policy.retries_method(method)).then(|| (policy.backoff(attempt), reason))
 }
 
 /// One attempt: send, read the whole body (within the client's timeout), rebuild the response.
@@ -253,12 +359,16 @@ async fn attempt_once(http: &reqwest::Client, request: Request) -> reqwest::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// A server answering every request with 503, counting requests.
-    async fn always_503() -> (String, Arc<AtomicU32>) {
+    const UNAVAILABLE: &str = "503 Service Unavailable";
+
+    /// A server answering every request with `status_line` (and `extra` header lines),
+    /// counting requests.
+    async fn always(status_line: &'static str, extra: &'static str) -> (String, Arc<AtomicU32>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/thing", listener.local_addr().unwrap());
         let count = Arc::new(AtomicU32::new(0));
@@ -277,11 +387,10 @@ mod tests {
                         }
                     }
                     seen.fetch_add(1, Ordering::SeqCst);
-                    let _ = s
-                        .write_all(
-                            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                        )
-                        .await;
+                    let reply = format!(
+                        "HTTP/1.1 {status_line}\r\n{extra}content-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = s.write_all(reply.as_bytes()).await;
                 });
             }
         });
@@ -289,29 +398,61 @@ mod tests {
     }
 
     fn fast(retry_non_idempotent: bool) -> RetryPolicy {
-        RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            retry_non_idempotent,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2))
+            .with_retry_non_idempotent(retry_non_idempotent)
+    }
+
+    /// Sends one raw `method` request with a body through the client's own `exec` hook (the
+    /// path every generated operation takes; the generated client has no POST operation yet)
+    /// to a server always answering `status_line`; the final response and the attempts made.
+    async fn exec_raw(
+        method: reqwest::Method,
+        policy: RetryPolicy,
+        status_line: &'static str,
+        extra: &'static str,
+    ) -> (Response, u32) {
+        let (url, count) = always(status_line, extra).await;
+        let client = Client::builder()
+            .base_url(url.trim_end_matches("/thing"))
+            .retry(policy)
+            .build()
+            .unwrap();
+        let request = client
+            .client()
+            .request(method, &url)
+            .body("x")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "test",
+        };
+        let run = ClientHooks::exec(&client, request, &info);
+        let response = tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .expect("the request hung")
+            .unwrap();
+        (response, count.load(Ordering::SeqCst))
     }
 
     async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
-        let (url, count) = always_503().await;
-        let http = reqwest::Client::new();
-        let request = http.request(method, &url).body("x").build().unwrap();
-        let run = execute(&http, &policy, request, "test");
-        let response = tokio::time::timeout(Duration::from_secs(30), run)
-            .await
-            .unwrap()
-            .unwrap();
+        let max_attempts = policy.max_attempts();
+        let (response, attempts) = exec_raw(method, policy, UNAVAILABLE, "").await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        count.load(Ordering::SeqCst)
+        // The response says why it was handed back.
+        let stopped = response.extensions().get::<StopReason>().copied();
+        if attempts == 1 {
+            assert_eq!(stopped, Some(StopReason::NotIdempotent));
+        } else {
+            assert_eq!(attempts, max_attempts);
+            assert_eq!(stopped, Some(StopReason::AttemptsExhausted { attempts }));
+        }
+        attempts
     }
 
     #[tokio::test]
-    async fn non_idempotent_requests_are_retried_only_on_opt_in() {
+    async fn non_idempotent_requests_are_retried_on_5xx_only_on_opt_in() {
         assert_eq!(attempts_for(reqwest::Method::POST, fast(false)).await, 1);
         assert_eq!(attempts_for(reqwest::Method::POST, fast(true)).await, 3);
         assert_eq!(attempts_for(reqwest::Method::PATCH, fast(false)).await, 1);
@@ -320,18 +461,76 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_post_is_retried_on_429_and_408_by_default() {
+        // Not processed by the server: safe to send again, whatever the method.
+        for (method, status_line, extra) in [
+            (
+                reqwest::Method::POST,
+                "429 Too Many Requests",
+                "retry-after: 0\r\n",
+            ),
+            (reqwest::Method::POST, "429 Too Many Requests", ""),
+            (
+                reqwest::Method::PATCH,
+                "429 Too Many Requests",
+                "retry-after: 0\r\n",
+            ),
+            (reqwest::Method::POST, "408 Request Timeout", ""),
+        ] {
+            let (response, attempts) =
+                exec_raw(method.clone(), fast(false), status_line, extra).await;
+            assert_eq!(response.status().to_string(), status_line);
+            assert_eq!(attempts, 3, "{method} {status_line} {extra:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn the_last_response_keeps_its_body_for_the_error() {
-        let (url, _) = always_503().await;
-        let http = reqwest::Client::new();
-        let request = http.get(&url).build().unwrap();
-        let response = execute(&http, &fast(false), request, "test").await.unwrap();
+        let (response, _) = exec_raw(reqwest::Method::GET, fast(false), UNAVAILABLE, "").await;
         assert!(response.extensions().get::<ErrorBody>().is_some());
-        assert_eq!(response.url().as_str(), url);
+        assert!(response.url().as_str().ends_with("/thing"));
+    }
+
+    #[tokio::test]
+    async fn pre_adds_the_sensitive_key_and_the_attempt_timeout_to_each_request() {
+        let http = crate::config::http_client_builder().build().unwrap();
+        let client = Client::builder()
+            .api_key("sk_pre_hook_key_0123456789abcdef")
+            .http_client(http)
+            .timeout(Duration::from_secs(7))
+            .build()
+            .unwrap();
+        let mut request = client
+            .client()
+            .get("https://api.elevenlabs.io/v1/convai/test-invocations")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "list_test_invocations",
+        };
+        ClientHooks::pre::<()>(&client, &mut request, &info)
+            .await
+            .unwrap();
+        let key = request.headers().get("xi-api-key").unwrap();
+        assert_eq!(key, "sk_pre_hook_key_0123456789abcdef");
+        assert!(key.is_sensitive());
+        assert_eq!(request.timeout(), Some(&Duration::from_secs(7)));
+        // A request's own timeout is kept.
+        let mut request = client
+            .client()
+            .get("https://api.elevenlabs.io/v1/convai/test-invocations")
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        ClientHooks::pre::<()>(&client, &mut request, &info)
+            .await
+            .unwrap();
+        assert_eq!(request.timeout(), Some(&Duration::from_secs(1)));
     }
 
     #[test]
     fn bounds_are_checked_per_operation() {
-        let http = reqwest::Client::new();
+        let http = crate::config::http_client_builder().build().unwrap();
         let req = |q: &str| http.get(format!("http://127.0.0.1/x?{q}")).build().unwrap();
         let op = "list_test_invocations";
         assert!(check_bounds(&req("page_size=1"), op).is_ok());

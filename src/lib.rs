@@ -18,6 +18,7 @@ pub mod union;
 pub use config::{ClientBuilder, Environment};
 pub use error::{Error, PaginationError, Result};
 pub use generated::{Client, ResponseValue, builder, types};
+pub use open_enum::UnknownValue;
 pub use retry::RetryPolicy;
 
 /// The generated client's own error type, returned by the generated `.send()` methods;

@@ -3,9 +3,65 @@
 //! typify generates closed enums, so a single value the API adds later (`role: "commenter"`
 //! once was one) would fail a whole page. `build.rs` replaces every string-enum schema of the
 //! spec with an enum made by [`open_enum!`]: known values are typed variants, anything else is
-//! kept verbatim in `Unknown(String)` and serialises back to the same string.
+//! kept verbatim in `Unknown(UnknownValue)` and serialises back to the same string.
+//!
+//! [`UnknownValue`] is opaque (as aws-sdk-rust's `UnknownVariantValue`): only this crate makes
+//! one, from a string that is no known value, so `Unknown` never holds `"admin"` beside
+//! `Admin`, and equality, hashing and ordering agree with the wire value.
 
-/// Defines an open string enum: `Variant = "wire value"` pairs plus `Unknown(String)`.
+/// The raw string of an open enum's `Unknown` variant: a value this version of the crate does
+/// not know. Read it with [`UnknownValue::as_str`] (or the enum's own `as_str`).
+///
+/// It cannot be made outside the crate: make an open-enum value from a string with `From` or
+/// `FromStr`, which picks the typed variant for a known value.
+///
+/// ```
+/// use elevenlabs_agent_tests::types::ResourceAccessInfoRole as Role;
+///
+/// assert_eq!(Role::from("admin"), Role::Admin);
+/// let owner = Role::from("owner");
+/// match &owner {
+///     Role::Unknown(raw) => assert_eq!(raw.as_str(), "owner"),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(owner.as_str(), "owner");
+/// assert_eq!(serde_json::to_string(&owner).unwrap(), r#""owner""#);
+/// ```
+///
+/// A known value cannot be smuggled into `Unknown`:
+///
+/// ```compile_fail
+/// use elevenlabs_agent_tests::types::ResourceAccessInfoRole as Role;
+/// let fake_admin = Role::Unknown("admin".into());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    /// Wraps a string that is none of its enum's known values (the macro checks).
+    pub(crate) fn new(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The raw string, as the API sent it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for UnknownValue {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Defines an open string enum: `Variant = "wire value"` pairs plus `Unknown(UnknownValue)`.
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -14,7 +70,9 @@ macro_rules! open_enum {
         $(#[$meta])*
         ///
         /// Open enum: a value this version of the crate does not know deserialises to
-        /// `Unknown` with the raw string, and serialises back to that same string.
+        /// `Unknown` with the raw string (an opaque [`UnknownValue`](crate::UnknownValue),
+        /// read with `as_str`), and serialises back to that same string. Make a value from a
+        /// string with `From<&str>` or `FromStr`.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         $vis enum $name {
@@ -22,8 +80,8 @@ macro_rules! open_enum {
                 #[doc = concat!("`\"", $value, "\"`")]
                 $variant,
             )*
-            /// A value unknown to this version of the crate, kept verbatim.
-            Unknown(::std::string::String),
+            /// A value unknown to this version of the crate, kept verbatim; never a known one.
+            Unknown($crate::open_enum::UnknownValue),
         }
 
         impl $name {
@@ -48,7 +106,7 @@ macro_rules! open_enum {
             fn from(value: &str) -> Self {
                 match value {
                     $($value => Self::$variant,)*
-                    other => Self::Unknown(other.to_owned()),
+                    other => Self::Unknown($crate::open_enum::UnknownValue::new(other.to_owned())),
                 }
             }
         }
@@ -56,7 +114,7 @@ macro_rules! open_enum {
         impl ::std::convert::From<::std::string::String> for $name {
             fn from(value: ::std::string::String) -> Self {
                 match Self::from(value.as_str()) {
-                    Self::Unknown(_) => Self::Unknown(value),
+                    Self::Unknown(_) => Self::Unknown($crate::open_enum::UnknownValue::new(value)),
                     known => known,
                 }
             }
@@ -129,5 +187,53 @@ where
 
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<T, E> {
         Ok(T::from(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::types::ResourceAccessInfoRole as Role;
+    use std::collections::HashSet;
+
+    #[test]
+    fn a_known_value_is_always_its_typed_variant() {
+        for (i, raw) in Role::KNOWN.iter().enumerate() {
+            let v = Role::from(*raw);
+            assert!(!v.is_unknown(), "{raw}");
+            assert_eq!(v, raw.parse::<Role>().unwrap());
+            assert_eq!(v, Role::from(raw.to_string()));
+            assert_eq!(v, serde_json::from_value(serde_json::json!(raw)).unwrap());
+            assert_eq!(v.as_str(), *raw);
+            assert_eq!(
+                i,
+                Role::KNOWN.iter().position(|k| *k == v.as_str()).unwrap()
+            );
+        }
+        // Equal values serialise equally, and equally serialised values are equal and hash
+        // alike: one value per wire string.
+        let all: Vec<Role> = ["admin", "editor", "owner", "owner", "Admin"]
+            .into_iter()
+            .map(Role::from)
+            .collect();
+        for a in &all {
+            for b in &all {
+                assert_eq!(a == b, a.as_str() == b.as_str(), "{a:?} {b:?}");
+            }
+        }
+        let distinct: HashSet<&Role> = all.iter().collect();
+        assert_eq!(distinct.len(), 4);
+    }
+
+    #[test]
+    fn an_unknown_value_keeps_its_raw_string() {
+        let v: Role = serde_json::from_str(r#""Owner ü""#).unwrap();
+        let Role::Unknown(raw) = &v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(raw.as_str(), "Owner ü");
+        assert_eq!(raw.to_string(), "Owner ü");
+        assert_eq!(v.to_string(), "Owner ü");
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#""Owner ü""#);
+        assert_eq!(v, Role::from("Owner ü"));
     }
 }

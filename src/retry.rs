@@ -1,15 +1,17 @@
 //! The retry policy, applied to every operation by the request hook (`src/hooks.rs`).
 //!
 //! One mechanism retries every request the generated client sends: progenitor's
-//! `ClientHooks::exec`. An attempt is retried when
+//! `ClientHooks::exec`. An attempt is retried when it failed with
 //!
-//! * the request is idempotent (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, `TRACE`), or
-//!   [`RetryPolicy::retry_non_idempotent`] is set, and
-//! * it failed with status 408, 429, 500, 502, 503 or 504, with a transport error (connection
-//!   refused or reset, also in the middle of the body), or it timed out.
+//! * status 408 or 429, whatever the method: the server did not process the request;
+//! * status 500, 502, 503 or 504, a transport error after the request was sent (connection
+//!   reset, also in the middle of the body) or a timeout, when the request is idempotent
+//!   (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`, `TRACE`) or
+//!   [`RetryPolicy::with_retry_non_idempotent`] is set: a `POST` may have been processed;
+//! * a connection that could not be established, whatever the method: the request never left
+//!   the client.
 //!
-//! A connection that could not be established is retried whatever the method: the request
-//! never left the client.
+//! [`RETRYABLE_STATUSES`] is the one list of retried statuses.
 //!
 //! The wait before the next attempt is the server's `Retry-After` (seconds or an HTTP date)
 //! when it sent one, up to [`RetryPolicy::max_retry_after`]; a longer `Retry-After` is not
@@ -22,37 +24,43 @@ use reqwest::{Method, StatusCode, header::HeaderValue};
 
 /// How failed attempts are retried.
 ///
-/// Idempotent requests (GET) are retried on 408, 429, 500, 502, 503, 504, connection errors and
-/// timeouts; other methods only with [`RetryPolicy::retry_non_idempotent`].
+/// Every request is retried on 408, 429 and connection failures; idempotent ones (GET) also
+/// on 500, 502, 503, 504, transport errors and timeouts, other methods only with
+/// [`RetryPolicy::with_retry_non_idempotent`]. See the [module docs](crate::retry).
+///
+/// The policy is `#[non_exhaustive]`: build it from [`RetryPolicy::default`] (or
+/// [`RetryPolicy::disabled`]) and the `with_*` setters, so that a setting added later breaks
+/// no code; read it with the getters of the same names.
 ///
 /// ```
 /// use std::time::Duration;
 /// use elevenlabs_agent_tests::{Client, RetryPolicy};
 ///
-/// let policy = RetryPolicy {
-///     max_attempts: 5,
-///     initial_backoff: Duration::from_millis(100),
-///     ..RetryPolicy::default()
-/// };
+/// let policy = RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(100));
 /// let client = Client::builder().retry(policy).build().unwrap();
-/// assert_eq!(client.state().retry().max_attempts, 5);
+/// assert_eq!(client.state().retry().max_attempts(), 5);
+/// assert_eq!(client.state().retry().max_backoff(), Duration::from_secs(10)); // the default
 ///
 /// let once = Client::builder().retry(RetryPolicy::disabled()).build().unwrap();
-/// assert_eq!(once.state().retry().max_attempts, 1);
+/// assert_eq!(once.state().retry().max_attempts(), 1);
+/// ```
+///
+/// A struct literal does not compile, even with `..Default::default()`:
+///
+/// ```compile_fail
+/// # use elevenlabs_agent_tests::RetryPolicy;
+/// let policy = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 disables retries; 0 is refused by the builder).
-    pub max_attempts: u32,
-    /// Base of the exponential backoff (full jitter): retry `n` waits a random time in
-    /// `0..=min(max_backoff, initial_backoff * 2^(n-1))`.
-    pub initial_backoff: Duration,
-    /// Upper bound of one backoff wait.
-    pub max_backoff: Duration,
-    /// Longest `Retry-After` honoured by sleeping; a longer one is returned as an error.
-    pub max_retry_after: Duration,
-    /// Whether non-idempotent requests (POST, PATCH) are retried too.
-    pub retry_non_idempotent: bool,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    retry_non_idempotent: bool,
 }
 
 impl Default for RetryPolicy {
@@ -72,16 +80,97 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: every request is attempted once.
     pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
+        Self::default().with_max_attempts(1)
     }
 
-    /// Whether requests with `method` may be retried under this policy (on a status or error
-    /// that is itself retryable).
+    /// Attempts in all, the first included (default 3; 1 disables retries; 0 is refused by
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build)).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Base of the exponential backoff (default 200 ms); see [`RetryPolicy::backoff`].
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Upper bound of one backoff wait (default 10 s).
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Longest `Retry-After` honoured by sleeping (default 60 s); a response asking for a
+    /// longer wait is returned as an error at once.
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// Whether non-idempotent requests (POST, PATCH) are retried on 5xx and transport errors
+    /// too (default `false`: they may have been processed already).
+    pub fn with_retry_non_idempotent(mut self, retry_non_idempotent: bool) -> Self {
+        self.retry_non_idempotent = retry_non_idempotent;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Base of the exponential backoff.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Upper bound of one backoff wait.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// Longest `Retry-After` honoured by sleeping.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// Whether non-idempotent requests are retried on 5xx and transport errors too.
+    pub fn retry_non_idempotent(&self) -> bool {
+        self.retry_non_idempotent
+    }
+
+    /// Whether requests with `method` may be retried under this policy after the server may
+    /// have processed them (on a 5xx, a transport error or a timeout).
     pub fn retries_method(&self, method: &Method) -> bool {
         self.retry_non_idempotent || is_idempotent(method)
+    }
+
+    /// Whether a `method` request answered with `status` is retried under this policy
+    /// (attempts and the operation timeout permitting).
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::RetryPolicy;
+    /// use reqwest::{Method, StatusCode};
+    ///
+    /// let policy = RetryPolicy::default();
+    /// // 429 and 408: the request was not processed, so any method is retried.
+    /// assert!(policy.retries_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+    /// assert!(policy.retries_status(&Method::PATCH, StatusCode::REQUEST_TIMEOUT));
+    /// // 503: a POST may have been processed; retried only on opt-in.
+    /// assert!(policy.retries_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
+    /// assert!(!policy.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+    /// let opt_in = policy.with_retry_non_idempotent(true);
+    /// assert!(opt_in.retries_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
+    /// assert!(!opt_in.retries_status(&Method::GET, StatusCode::NOT_FOUND));
+    /// ```
+    pub fn retries_status(&self, method: &Method, status: StatusCode) -> bool {
+        match status_retry(status) {
+            Some(StatusRetry::AnyMethod) => true,
+            Some(StatusRetry::IdempotentOnly) => self.retries_method(method),
+            None => false,
+        }
     }
 
     /// The full-jitter backoff before retry number `retry` (1 = the wait after the first
@@ -97,6 +186,76 @@ impl RetryPolicy {
     }
 }
 
+/// Why the request hook handed a failed response back instead of trying again; carried by
+/// [`Error::Api`](crate::Error::Api) as `stopped`, and shown in its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The status is not one that is retried (401, 404, 422, ...; see [`RETRYABLE_STATUSES`]).
+    NotRetryable,
+    /// Retries are disabled: [`RetryPolicy::max_attempts`] is 1.
+    RetriesDisabled,
+    /// The status (a 5xx) is retried only for idempotent requests, this one is not (a POST
+    /// the server may have processed), and [`RetryPolicy::with_retry_non_idempotent`] is off.
+    NotIdempotent,
+    /// Every attempt allowed by [`RetryPolicy::max_attempts`] failed.
+    AttemptsExhausted {
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
+    /// The server's `Retry-After` is longer than [`RetryPolicy::max_retry_after`], so it was
+    /// not slept.
+    RetryAfterOverCap {
+        /// The policy's cap.
+        cap: Duration,
+    },
+    /// The request's body is a stream, which cannot be sent a second time.
+    BodyNotReplayable,
+    /// The wait before the next attempt would end after the call's operation timeout
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    OperationTimeout {
+        /// The operation timeout.
+        timeout: Duration,
+    },
+}
+
+impl std::fmt::Display for StopReason {
+    /// Why it was not retried, as a clause: `not retried: retries are disabled (...)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotRetryable => f.write_str("not retried: this status is not retryable"),
+            Self::RetriesDisabled => {
+                f.write_str("not retried: retries are disabled (RetryPolicy::max_attempts is 1)")
+            }
+            Self::NotIdempotent => f.write_str(
+                "not retried: the request is not idempotent and may have been processed \
+                 (RetryPolicy::with_retry_non_idempotent allows it)",
+            ),
+            Self::AttemptsExhausted { attempts } => {
+                write!(
+                    f,
+                    "gave up after {attempts} attempts (RetryPolicy::max_attempts)"
+                )
+            }
+            Self::RetryAfterOverCap { cap } => write!(
+                f,
+                "not retried: the wait is longer than RetryPolicy::max_retry_after ({} s), \
+                 so it was not slept",
+                cap.as_secs_f64()
+            ),
+            Self::BodyNotReplayable => {
+                f.write_str("not retried: the request body is a stream and cannot be sent again")
+            }
+            Self::OperationTimeout { timeout } => write!(
+                f,
+                "not retried: the next attempt would start after the operation timeout \
+                 ({} s, ClientBuilder::operation_timeout)",
+                timeout.as_secs_f64()
+            ),
+        }
+    }
+}
+
 /// HTTP methods that RFC 9110 defines as idempotent.
 pub fn is_idempotent(method: &Method) -> bool {
     matches!(
@@ -105,9 +264,40 @@ pub fn is_idempotent(method: &Method) -> bool {
     )
 }
 
-/// Statuses worth another attempt: 408, 429, 500, 502, 503, 504.
+/// For which requests a retryable status is retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StatusRetry {
+    /// The server did not process the request (408, 429): retried whatever the method.
+    AnyMethod,
+    /// The server may have processed the request (5xx): retried for idempotent methods, for
+    /// others only with [`RetryPolicy::with_retry_non_idempotent`].
+    IdempotentOnly,
+}
+
+/// The statuses worth another attempt, and for which requests: the one list the request hook,
+/// [`is_retryable_status`] and [`RetryPolicy::retries_status`] read.
+pub const RETRYABLE_STATUSES: &[(u16, StatusRetry)] = &[
+    (408, StatusRetry::AnyMethod),
+    (429, StatusRetry::AnyMethod),
+    (500, StatusRetry::IdempotentOnly),
+    (502, StatusRetry::IdempotentOnly),
+    (503, StatusRetry::IdempotentOnly),
+    (504, StatusRetry::IdempotentOnly),
+];
+
+/// How `status` is retried, from [`RETRYABLE_STATUSES`]; `None` when it is not.
+pub fn status_retry(status: StatusCode) -> Option<StatusRetry> {
+    RETRYABLE_STATUSES
+        .iter()
+        .find(|(code, _)| *code == status.as_u16())
+        .map(|(_, how)| *how)
+}
+
+/// Statuses worth another attempt (for some requests at least): those of
+/// [`RETRYABLE_STATUSES`], 408, 429, 500, 502, 503, 504.
 pub fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+    status_retry(status).is_some()
 }
 
 /// Parses a `Retry-After` value: delay-seconds, or an HTTP date taken relative to `now`
@@ -140,11 +330,9 @@ mod tests {
 
     #[test]
     fn backoff_stays_under_the_exponential_ceiling() {
-        let p = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(350),
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(350));
         for _ in 0..200 {
             assert!(p.backoff(1) <= Duration::from_millis(100));
             assert!(p.backoff(2) <= Duration::from_millis(200));
@@ -176,20 +364,60 @@ mod tests {
     }
 
     #[test]
+    fn every_setter_sets_its_own_setting_only() {
+        let d = RetryPolicy::default();
+        assert_eq!(d.max_attempts(), 3);
+        assert_eq!(d.initial_backoff(), Duration::from_millis(200));
+        assert_eq!(d.max_backoff(), Duration::from_secs(10));
+        assert_eq!(d.max_retry_after(), Duration::from_secs(60));
+        assert!(!d.retry_non_idempotent());
+        let p = d
+            .clone()
+            .with_max_attempts(7)
+            .with_initial_backoff(Duration::from_millis(5))
+            .with_max_backoff(Duration::from_millis(50))
+            .with_max_retry_after(Duration::from_secs(3))
+            .with_retry_non_idempotent(true);
+        assert_eq!(p.max_attempts(), 7);
+        assert_eq!(p.initial_backoff(), Duration::from_millis(5));
+        assert_eq!(p.max_backoff(), Duration::from_millis(50));
+        assert_eq!(p.max_retry_after(), Duration::from_secs(3));
+        assert!(p.retry_non_idempotent());
+        assert_eq!(d.clone().with_max_attempts(1), RetryPolicy::disabled());
+        assert_eq!(d.clone().with_max_backoff(d.max_backoff()), d);
+    }
+
+    #[test]
     fn methods_and_statuses() {
         let p = RetryPolicy::default();
         assert!(p.retries_method(&Method::GET));
         assert!(!p.retries_method(&Method::POST));
-        let opt_in = RetryPolicy {
-            retry_non_idempotent: true,
-            ..p
-        };
+        let opt_in = p.clone().with_retry_non_idempotent(true);
         assert!(opt_in.retries_method(&Method::POST));
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(is_retryable_status(StatusCode::from_u16(s).unwrap()));
         }
         for s in [200, 400, 401, 403, 404, 422, 501] {
-            assert!(!is_retryable_status(StatusCode::from_u16(s).unwrap()));
+            let status = StatusCode::from_u16(s).unwrap();
+            assert!(!is_retryable_status(status));
+            assert!(!opt_in.retries_status(&Method::GET, status));
+        }
+        // 408 and 429 for every method; 5xx for POST only on opt-in.
+        for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE] {
+            for s in [408, 429] {
+                let status = StatusCode::from_u16(s).unwrap();
+                assert!(p.retries_status(&method, status), "{method} {s}");
+            }
+            for s in [500, 502, 503, 504] {
+                let status = StatusCode::from_u16(s).unwrap();
+                let idempotent = method != Method::POST && method != Method::PATCH;
+                assert_eq!(
+                    p.retries_status(&method, status),
+                    idempotent,
+                    "{method} {s}"
+                );
+                assert!(opt_in.retries_status(&method, status), "{method} {s}");
+            }
         }
     }
 }

@@ -24,7 +24,9 @@ fn environments_have_the_official_base_urls() {
             "https://api.sg.residency.elevenlabs.io",
         ),
     ];
-    assert_eq!(Environment::ALL.len(), expected.len());
+    // A slice: its type does not change when a region is added.
+    let all: &'static [Environment] = Environment::ALL;
+    assert_eq!(all.len(), expected.len());
     for (env, url) in expected {
         assert_eq!(env.base_url(), url);
         assert_eq!(env.name().parse::<Environment>().unwrap(), env);
@@ -66,10 +68,7 @@ fn bad_settings_are_refused_with_a_reason() {
     assert!(err.to_string().contains("expected http or https"), "{err}");
 
     let err = Client::builder()
-        .retry(RetryPolicy {
-            max_attempts: 0,
-            ..RetryPolicy::default()
-        })
+        .retry(RetryPolicy::default().with_max_attempts(0))
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("max_attempts"), "{err}");
@@ -138,22 +137,17 @@ async fn client_new_keeps_working_without_a_key() {
 #[tokio::test]
 async fn the_retry_policy_of_each_client_reaches_the_hook() {
     let server = ScriptServer::start(|_| Reply::raw(500, "")).await;
-    let fast = RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(2),
-        ..RetryPolicy::default()
-    };
+    let fast = RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(2));
     for attempts in [1u32, 2, 4] {
         let before = server.count();
         let client = Client::builder()
             .base_url(&server.url)
-            .retry(RetryPolicy {
-                max_attempts: attempts,
-                ..fast.clone()
-            })
+            .retry(fast.clone().with_max_attempts(attempts))
             .build()
             .unwrap();
-        assert_eq!(client.state().retry().max_attempts, attempts);
+        assert_eq!(client.state().retry().max_attempts(), attempts);
         let run = client.list_test_invocations().send();
         tokio::time::timeout(Duration::from_secs(30), run)
             .await
@@ -194,4 +188,124 @@ async fn the_timeout_of_each_client_is_its_own() {
         .await
         .unwrap()
         .unwrap();
+}
+
+/// A `reqwest::Client` brought by the caller: its own settings (user agent) apply, and the
+/// crate still sends the key, retries, and applies the per-attempt timeout.
+#[tokio::test]
+async fn a_caller_provided_reqwest_client_gets_the_key_retries_and_timeout() {
+    // Building a client of the crate first installs the rustls provider reqwest needs.
+    Client::builder().build().unwrap();
+    let http = reqwest::Client::builder()
+        .user_agent("shared-pool/1.0")
+        .build()
+        .unwrap();
+    let server = ScriptServer::start({
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        move |r| {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if r.param("cursor") == Some("stall") {
+                Reply::json(200, &json!({"results": [], "has_more": false}))
+                    .delay(Duration::from_secs(30))
+            } else if n == 0 {
+                Reply::raw(503, "busy")
+            } else {
+                Reply::json(200, &json!({"results": [], "has_more": false}))
+            }
+        }
+    })
+    .await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .api_key("sk_own_pool_key_1234567890abcd")
+        .http_client(http)
+        .timeout(Duration::from_millis(300))
+        .retry(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    let guard = Duration::from_secs(20);
+    tokio::time::timeout(guard, client.list_test_invocations().send())
+        .await
+        .unwrap()
+        .unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "the 503 was retried by the hook");
+    for r in &reqs {
+        assert_eq!(
+            r.headers.get("xi-api-key").map(String::as_str),
+            Some("sk_own_pool_key_1234567890abcd")
+        );
+        assert_eq!(
+            r.headers.get("user-agent").map(String::as_str),
+            Some("shared-pool/1.0")
+        );
+    }
+    // The per-attempt timeout applies although the reqwest client has none.
+    let err: Error =
+        tokio::time::timeout(guard, client.list_test_invocations().cursor("stall").send())
+            .await
+            .expect("the per-attempt timeout did not apply")
+            .unwrap_err()
+            .into();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    // The key does not show in the client's Debug output.
+    assert!(!format!("{client:?}").contains("sk_own_pool_key_1234567890abcd"));
+}
+
+#[test]
+fn settings_of_the_http_client_are_refused_with_a_caller_provided_one() {
+    Client::builder().build().unwrap();
+    for builder in [
+        Client::builder().user_agent("x/1"),
+        Client::builder().connect_timeout(Duration::from_secs(1)),
+    ] {
+        let err = builder
+            .http_client(reqwest::Client::new())
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("ClientBuilder::http_client"),
+            "{err}"
+        );
+    }
+    // The plain-http check still holds.
+    let err = Client::builder()
+        .api_key("sk_0123456789abcdef0123456789abcdef")
+        .base_url("http://api.example.com")
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("plain http://"), "{err}");
+}
+
+/// `Client::new` cannot refuse a bad base URL (it returns a `Client`): the request fails with
+/// a clear error instead of a panic; `Client::try_new` refuses it up front.
+#[tokio::test]
+async fn client_new_does_not_check_the_base_url_try_new_does() {
+    for bad in ["not a url", "ftp://example.com", ""] {
+        let err = Client::try_new(bad).unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{bad:?}: {err:?}");
+        assert!(
+            err.to_string().contains("not a valid URL")
+                || err.to_string().contains("expected http or https"),
+            "{bad:?}: {err}"
+        );
+    }
+    let client = Client::try_new("https://api.elevenlabs.io/").unwrap();
+    assert_eq!(client.base_url(), "https://api.elevenlabs.io");
+
+    let unchecked = Client::new("not a url");
+    let run = unchecked.list_test_invocations().send();
+    let err: Error = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the request hung")
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains("request failed"), "{err}");
 }

@@ -1,17 +1,15 @@
-//! The `list_test_invocations` example run as a process, as a newcomer runs it: no API key, so
+//! The `list_test_invocations` program run as a process, as a newcomer runs it: no API key, so
 //! it lists the embedded fake's demo data.
 //!
-//! `cargo test` builds examples, but not with a `--test` filter, so the first test to need the
-//! binary runs `cargo build --example list_test_invocations` (quick when it is up to date).
+//! It is a `[[bin]]` target (`src/bin/list_test_invocations.rs`, feature `fake`), so cargo
+//! builds it before this test and hands over its path in `CARGO_BIN_EXE_list_test_invocations`:
+//! no nested `cargo build`.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::fake::{DEFAULT_INVOCATIONS, FakeServer};
-
-const EXAMPLE: &str = "list_test_invocations";
 
 /// Runs `cmd` to completion, killing it after `limit` (tests must not hang).
 fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
@@ -53,52 +51,11 @@ fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
     }
 }
 
-/// The example binary, built once per test process.
-fn example_binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        // <target>/<profile>/deps/example-<hash> → <target>/<profile>/examples/<name>
-        let exe = std::env::current_exe().expect("current_exe");
-        let profile_dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
-        let target_dir = profile_dir.parent().expect("target dir");
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet", "--offline", "--example", EXAMPLE])
-            .arg("--target-dir")
-            .arg(target_dir);
-        // Variables cargo set for this test process; inherited, they would make the nested
-        // cargo see a different build environment and recompile dependencies.
-        for (key, _) in std::env::vars_os() {
-            let key_str = key.to_string_lossy();
-            if key_str == "OUT_DIR"
-                || key_str.starts_with("CARGO_PKG_")
-                || key_str.starts_with("CARGO_MANIFEST_")
-                || key_str.starts_with("CARGO_CRATE_")
-                || key_str == "CARGO_PRIMARY_PACKAGE"
-                || key_str == "CARGO_TARGET_TMPDIR"
-            {
-                cmd.env_remove(&key);
-            }
-        }
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let out = run_with_limit(cmd, Duration::from_secs(600));
-        assert!(
-            out.status.success(),
-            "cargo build --example {EXAMPLE} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let binary = profile_dir
-            .join("examples")
-            .join(format!("{EXAMPLE}{}", std::env::consts::EXE_SUFFIX));
-        assert!(
-            binary.exists(),
-            "{} missing after the build",
-            binary.display()
-        );
-        binary
-    })
+/// The program's binary: cargo builds it before the integration tests, whatever the test
+/// filter (it is a `[[bin]]` target, enabled by the `fake` feature that the dev-dependency on
+/// this crate turns on), and says where.
+fn example_binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_list_test_invocations"))
 }
 
 /// Runs the example with `args` and no API key in its environment.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use elevenlabs_agent_tests::{Client, Error, RetryPolicy};
+use elevenlabs_agent_tests::{Client, Error, RetryPolicy, retry::StopReason};
 use serde_json::{Value, json};
 use support::{Fault, Recorded, Reply, ScriptServer};
 
@@ -72,11 +72,9 @@ async fn listing_server(
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
 }
 
 fn client(url: &str) -> Client {
@@ -207,20 +205,86 @@ async fn retry_after_beyond_the_cap_is_returned_not_slept() {
             status,
             code,
             retry_after,
+            stopped,
             ..
         } => {
             assert_eq!(status.as_u16(), 429);
             assert_eq!(code.as_deref(), Some("too_many_concurrent_requests"));
             assert_eq!(*retry_after, Some(Duration::from_secs(120)));
+            assert_eq!(
+                *stopped,
+                StopReason::RetryAfterOverCap {
+                    cap: Duration::from_secs(60)
+                }
+            );
         }
         other => panic!("expected Error::Api, got {other:?}"),
     }
     let text = err.to_string();
     assert!(
-        text.contains("120 s") && text.contains("max_retry_after"),
+        text.contains("120 s") && text.contains("longer than RetryPolicy::max_retry_after (60 s)"),
         "{text}"
     );
     assert_eq!(requests_for(&server, 7).len(), 1);
+}
+
+/// A 429 with a `Retry-After` under the cap on every attempt: the client slept each wait and
+/// gave up after its attempts; the message says so, not that the wait was too long.
+#[tokio::test]
+async fn a_429_with_a_short_retry_after_every_time_says_the_attempts_ran_out() {
+    let server = ScriptServer::start(|_| {
+        Reply::json(
+            429,
+            &json!({"detail": {"status": "rate_limited", "message": "slow down"}}),
+        )
+        .header("retry-after", "0")
+    })
+    .await;
+    let err = run(&client(&server.url)).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Api { status, retry_after: Some(wait), stopped: StopReason::AttemptsExhausted { attempts: 3 }, .. }
+                if status.as_u16() == 429 && wait.is_zero()
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("gave up after 3 attempts"), "{text}");
+    assert!(!text.contains("max_retry_after"), "{text}");
+    assert_eq!(server.count(), 3);
+}
+
+/// Retries disabled: a 429 with a short `Retry-After` is handed back at once, and the message
+/// says retries are disabled.
+#[tokio::test]
+async fn a_429_with_retries_disabled_says_retries_are_disabled() {
+    let server = ScriptServer::start(|_| {
+        Reply::json(
+            429,
+            &json!({"detail": {"status": "rate_limited", "message": "slow down"}}),
+        )
+        .header("retry-after", "1")
+    })
+    .await;
+    let once = Client::builder()
+        .base_url(&server.url)
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = run(&once).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Api { retry_after: Some(wait), stopped: StopReason::RetriesDisabled, .. }
+                if *wait == Duration::from_secs(1)
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("retries are disabled"), "{text}");
+    assert!(!text.contains("max_retry_after"), "{text}");
+    assert_eq!(server.count(), 1);
 }
 
 #[tokio::test]
@@ -483,11 +547,14 @@ async fn unauthorized_reports_the_upstream_message() {
             code,
             message,
             retry_after,
+            stopped,
+            ..
         } => {
             assert_eq!(status.as_u16(), 401);
             assert_eq!(code.as_deref(), Some("invalid_api_key"));
             assert_eq!(message, "Invalid API key");
             assert_eq!(*retry_after, None);
+            assert_eq!(*stopped, StopReason::NotRetryable);
         }
         other => panic!("expected Error::Api, got {other:?}"),
     }
@@ -617,10 +684,7 @@ async fn retries_can_be_disabled_or_extended() {
 
     let five = Client::builder()
         .base_url(&server.url)
-        .retry(RetryPolicy {
-            max_attempts: 5,
-            ..fast_retries()
-        })
+        .retry(fast_retries().with_max_attempts(5))
         .build()
         .unwrap();
     run(&five).await.unwrap_err();
@@ -638,4 +702,86 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     let text = err.to_string();
     assert!(text.contains("check the network"), "{text}");
     assert!(text.contains("onnect"), "the cause is shown: {text}");
+}
+
+/// The operation timeout bounds the whole call: a server that stalls every attempt ends the
+/// call after the operation timeout, not after 3 attempt timeouts.
+#[tokio::test]
+async fn the_operation_timeout_ends_a_call_whose_attempts_stall() {
+    let server = ScriptServer::start(|_| Reply::raw(200, "{}").fault(Fault::Stall)).await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .retry(fast_retries())
+        .timeout(Duration::from_millis(600)) // each attempt: 3 of them would take 1.8 s
+        .operation_timeout(Duration::from_millis(1000))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = run(&client).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            &err,
+            Error::OperationTimeout { timeout, attempts: 2, .. } if *timeout == Duration::from_millis(1000)
+        ),
+        "{err:?}"
+    );
+    assert!(elapsed >= Duration::from_millis(950), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1700), "{elapsed:?}");
+    assert_eq!(server.count(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("operation timeout of 1 s")
+            && text.contains("ClientBuilder::operation_timeout"),
+        "{text}"
+    );
+}
+
+/// A `Retry-After` under the retry cap but ending after the operation timeout is not slept:
+/// the 503 comes back at once, saying why.
+#[tokio::test]
+async fn a_wait_beyond_the_operation_timeout_is_not_slept() {
+    let server = ScriptServer::start(|_| Reply::raw(503, "busy").header("retry-after", "5")).await;
+    let client = Client::builder()
+        .base_url(&server.url)
+        .retry(fast_retries())
+        .operation_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = run(&client).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "it waited");
+    assert!(
+        matches!(
+            &err,
+            Error::Api { status, stopped: StopReason::OperationTimeout { timeout }, .. }
+                if status.as_u16() == 503 && *timeout == Duration::from_secs(2)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("operation timeout (2 s"), "{err}");
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn the_operation_timeout_has_a_documented_default_and_refuses_zero() {
+    use elevenlabs_agent_tests::config::DEFAULT_OPERATION_TIMEOUT;
+    assert_eq!(DEFAULT_OPERATION_TIMEOUT, Duration::from_secs(120));
+    let client = Client::builder().build().unwrap();
+    assert_eq!(
+        client.state().operation_timeout(),
+        DEFAULT_OPERATION_TIMEOUT
+    );
+    assert_eq!(
+        Client::new("https://api.elevenlabs.io")
+            .state()
+            .operation_timeout(),
+        DEFAULT_OPERATION_TIMEOUT
+    );
+    let err = Client::builder()
+        .operation_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    assert!(err.to_string().contains("operation_timeout"), "{err}");
 }

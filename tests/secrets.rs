@@ -53,7 +53,7 @@ fn debug_of_client_builder_and_settings_hides_the_key() {
     // The Debug output does list the default headers, the key's being marked sensitive.
     assert!(debug.contains("xi-api-key"), "{debug}");
     assert!(debug.contains("Sensitive"), "{debug}");
-    assert!(debug.contains("xi-…beef"), "{debug}");
+    assert!(debug.contains("sk_…beef"), "{debug}");
     let state = client.state();
     assert_no_key("ClientState Debug", &format!("{state:?}"));
     let key = state.api_key().unwrap();
@@ -153,11 +153,11 @@ async fn no_output_of_a_configured_client_shows_the_key() {
         .api_key(KEY)
         .base_url(&server.url)
         .timeout(Duration::from_millis(300))
-        .retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
+        )
         .build()
         .unwrap();
 

@@ -1,9 +1,9 @@
 //! Lists test invocations of the ElevenLabs Agents Platform.
 //!
 //! ```text
-//! cargo run --example list_test_invocations                  # demo data, no account needed
-//! ELEVENLABS_API_KEY=... cargo run --example list_test_invocations -- --limit 20
-//! cargo run --example list_test_invocations -- --help
+//! cargo run --features fake --bin list_test_invocations                # demo data, no account needed
+//! ELEVENLABS_API_KEY=... cargo run --features fake --bin list_test_invocations -- --limit 20
+//! cargo run --features fake --bin list_test_invocations -- --help
 //! ```
 //!
 //! With `ELEVENLABS_API_KEY` set it lists from the real API (`ELEVENLABS_BASE_URL`,
@@ -127,8 +127,23 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     Ok(Some(parsed))
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // A current-thread runtime built by hand: the crate's features give tokio `rt`, `time`
+    // and (with `fake`) `net`, not the `macros` of `#[tokio::main]`.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async_main())
+}
+
+async fn async_main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => {
