@@ -112,6 +112,7 @@ pub fn generate(text: &str) -> Result<String, String> {
     file.items
         .push(paginate_module(&raw, &names, &adjust.builders)?);
     file.items.push(component_table_item(&names));
+    file.items.push(open_enum_table_item(&names, &enums));
 
     Ok(prettyplease::unparse(&file))
 }
@@ -469,6 +470,27 @@ fn component_table_item(names: &BTreeMap<String, String>) -> syn::Item {
         #[doc(hidden)]
         #[macro_export]
         macro_rules! __for_each_component {
+            ($m:ident) => { $m! { #(#rows),* } };
+        }
+    }
+}
+
+/// `__for_each_open_enum!(m)` calls `m! { "SchemaName" => Type, ... }` for every string enum
+/// (each an open enum), for the conformance tests.
+fn open_enum_table_item(
+    names: &BTreeMap<String, String>,
+    enums: &BTreeMap<String, EnumSchema>,
+) -> syn::Item {
+    let rows = enums.keys().map(|schema| {
+        let ty = syn::Ident::new(&names[schema], proc_macro2::Span::call_site());
+        quote!(#schema => $crate::types::#ty)
+    });
+    syn::parse_quote! {
+        /// Calls `$m! { "SchemaName" => Type, ... }` for every open enum of the spec (for the
+        /// conformance tests; not part of the API).
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __for_each_open_enum {
             ($m:ident) => { $m! { #(#rows),* } };
         }
     }
