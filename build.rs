@@ -486,7 +486,7 @@ fn open_enum_table_item(
         quote!(#schema => $crate::types::#ty)
     });
     syn::parse_quote! {
-        /// Calls `$m! { "SchemaName" => Type, ... }` for every open enum of the spec (for the
+        /// Calls `$m! { "SchemaName" => Type, ... }` for every string enum of the spec (for the
         /// conformance tests; not part of the API).
         #[doc(hidden)]
         #[macro_export]

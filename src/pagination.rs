@@ -9,7 +9,7 @@
 //!
 //! Both are lazy (no request before the first poll), send every filter of the builder
 //! on every page, and start from the builder's `cursor(..)` when set, so a stopped listing
-//! resumes where it left off. They are `Send + 'static`: spawn them on any runtime.
+//! resumes where it left off. They are `Send + 'static`: spawn them on any Tokio runtime.
 //!
 //! # Integrity
 //!
@@ -29,8 +29,13 @@
 //! current Tokio runtime, so it progresses while the consumer works through page N. At most
 //! one page is fetched ahead, so a listing holds at most two pages in memory whatever its
 //! length. Switch it off with [`Pages::prefetch`] / [`Items::prefetch`]`(false)`: each page
-//! is then requested only when the consumer asks for it. Without a Tokio runtime
-//! (e.g. `futures::executor::block_on`), pages are fetched inline.
+//! is then requested only when the consumer asks for it.
+//!
+//! The client itself always needs a Tokio runtime with IO and time enabled (reqwest runs on
+//! Tokio's reactor, and retries sleep with `tokio::time::sleep`): without one, the first
+//! request panics with Tokio's "there is no reactor running" message. A listing driven by
+//! `futures::executor::block_on` works only on a thread that has entered such a runtime
+//! (`Handle::enter`), and its prefetch is spawned on that runtime (see `tests/runtime.rs`).
 //!
 //! # Parameter checks
 //!

@@ -165,3 +165,15 @@ fn a_listing_page_with_two_arrays_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_open_enum_is_documented_as_one_once() {
+    // build.rs gives each enum the spec's description (or its name); the "open enum"
+    // sentence comes from the `open_enum!` macro alone.
+    let code = generate(&committed()).unwrap();
+    assert!(code.contains("open_enum!"));
+    assert!(
+        !code.to_lowercase().contains("open enum"),
+        "build.rs documents enums as open too"
+    );
+}

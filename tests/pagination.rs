@@ -645,3 +645,148 @@ fn works_without_a_tokio_runtime_by_fetching_inline() {
         futures::executor::block_on(Pages::new(Counting, None).items().try_collect()).unwrap();
     assert_eq!(items, (0..100).collect::<Vec<u32>>());
 }
+
+#[tokio::test]
+async fn a_bad_parameter_gives_the_same_error_through_send_and_stream() {
+    let server = ScriptServer::start(listing(10)).await;
+    let client = Client::new(&server.url);
+    for page_size in [0u64, 101, u64::MAX] {
+        let sent = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.list_test_invocations().page_size(page_size).send(),
+        )
+        .await
+        .expect("no hang")
+        .map(|_| ())
+        .map_err(Error::from)
+        .expect_err("refused");
+        let (_, streamed) =
+            drain(client.list_test_invocations().page_size(page_size).stream()).await;
+        let streamed = streamed.expect("refused");
+        assert_eq!(
+            streamed.to_string(),
+            sent.to_string(),
+            "page_size {page_size}"
+        );
+        assert!(
+            matches!(
+                &sent,
+                Error::InvalidParameter {
+                    name: "page_size",
+                    ..
+                }
+            ),
+            "{sent:?}"
+        );
+        // Same for list_tests, which streams through the same engine.
+        let sent = client
+            .list_tests()
+            .page_size(page_size)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(Error::from)
+            .expect_err("refused");
+        let (_, streamed) = drain_any(client.list_tests().page_size(page_size).stream()).await;
+        assert_eq!(streamed.expect("refused").to_string(), sent.to_string());
+    }
+    assert_eq!(server.count(), 0, "nothing was sent");
+}
+
+/// Drains any listing: how many items came before the first error, and that error.
+async fn drain_any<S, T>(mut stream: S) -> (usize, Option<Error>)
+where
+    S: futures::Stream<Item = Result<T, Error>> + Unpin,
+{
+    let run = async {
+        let mut n = 0;
+        while let Some(r) = stream.next().await {
+            match r {
+                Ok(_) => n += 1,
+                Err(e) => return (n, Some(e)),
+            }
+        }
+        (n, None)
+    };
+    tokio::time::timeout(LIMIT, run)
+        .await
+        .expect("listing hung")
+}
+
+#[tokio::test]
+async fn list_tests_streams_every_page_with_every_filter_on_every_request() {
+    // 7 tests, 3 a page: the API's `tests` page with has_more / next_cursor, no meta.
+    let server = ScriptServer::start(|req: &Recorded| {
+        assert_eq!(req.path, "/v1/convai/agent-testing");
+        let start: usize = req.param("cursor").map_or(0, |c| c.parse().unwrap());
+        let end = (start + 3).min(7);
+        let tests: Vec<Value> = (start..end)
+            .map(|i| {
+                json!({"id": format!("test_{i}"), "name": format!("Test {i}"), "type": "llm",
+                            "created_at_unix_secs": 1, "last_updated_at_unix_secs": 2})
+            })
+            .collect();
+        let mut page = json!({"tests": tests, "has_more": end < 7});
+        if end < 7 {
+            page["next_cursor"] = json!(end.to_string());
+        }
+        Reply::json(200, &page)
+    })
+    .await;
+    let client = Client::new(&server.url);
+    let items: Vec<_> = tokio::time::timeout(
+        LIMIT,
+        client
+            .list_tests()
+            .page_size(3u64)
+            .search("refund")
+            .parent_folder_id("root")
+            .types(vec![
+                elevenlabs_agent_tests::types::TestType::Llm,
+                elevenlabs_agent_tests::types::TestType::Folder,
+            ])
+            .sort_mode(elevenlabs_agent_tests::types::ListTestsSortMode::FoldersFirst)
+            .sharing_mode(elevenlabs_agent_tests::types::TestSharingMode::SharedWithMe)
+            .include_folders(false)
+            .stream()
+            .try_collect(),
+    )
+    .await
+    .expect("no hang")
+    .expect("lists");
+    let names: Vec<String> = items
+        .iter()
+        .map(|t: &elevenlabs_agent_tests::types::UnitTestSummaryResponseModel| t.id.clone())
+        .collect();
+    assert_eq!(
+        names,
+        (0..7).map(|i| format!("test_{i}")).collect::<Vec<_>>()
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for (k, req) in requests.iter().enumerate() {
+        let mut query: Vec<(&str, &str)> = req
+            .query
+            .iter()
+            .filter(|(key, _)| key != "cursor")
+            .map(|(key, v)| (key.as_str(), v.as_str()))
+            .collect();
+        query.sort_unstable();
+        assert_eq!(
+            query,
+            [
+                ("include_folders", "false"),
+                ("page_size", "3"),
+                ("parent_folder_id", "root"),
+                ("search", "refund"),
+                ("sharing_mode", "shared_with_me"),
+                ("sort_mode", "folders_first"),
+                ("types", "folder"),
+                ("types", "llm"),
+            ],
+            "request {k}"
+        );
+        let expected_cursor = [None, Some("3"), Some("6")][k];
+        assert_eq!(req.param("cursor"), expected_cursor, "request {k}");
+    }
+}
