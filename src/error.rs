@@ -79,6 +79,20 @@ pub enum Error {
     },
     /// The server broke the cursor-pagination contract.
     Pagination(PaginationError),
+    /// A wait for a test invocation ([`Client::wait_for_test_invocation`](crate::wait::TestInvocationWaitExt::wait_for_test_invocation))
+    /// gave up: the invocation had not finished when its timeout ran out. The last snapshot
+    /// polled (if any) is kept, so what did finish can still be reported.
+    #[non_exhaustive]
+    WaitTimedOut {
+        /// The invocation waited for.
+        invocation_id: String,
+        /// The wait's timeout.
+        timeout: Duration,
+        /// Polls sent (`GET`s of the invocation).
+        polls: u32,
+        /// The last snapshot received, `None` if no poll succeeded before the timeout.
+        last: Option<Box<crate::types::GetTestSuiteInvocationResponseModel>>,
+    },
     /// An error the generated client reported that none of the above describes: progenitor's
     /// `Error::Custom`, which only custom hooks produce, and this crate's hooks never do.
     /// Seeing it is a bug of this crate: please report it with the message.
@@ -196,6 +210,30 @@ impl std::fmt::Display for Error {
                 "response does not match the schema at `{path}`: {message} (near: {excerpt})"
             ),
             Self::Pagination(e) => write!(f, "pagination: {e}"),
+            Self::WaitTimedOut {
+                invocation_id,
+                timeout,
+                polls,
+                last,
+            } => {
+                write!(
+                    f,
+                    "test invocation {invocation_id} had not finished after {} s ({polls} polls)",
+                    timeout.as_secs_f64()
+                )?;
+                if let Some(last) = last {
+                    let o = last.outcome();
+                    write!(
+                        f,
+                        "; last seen: {} passed, {} failed, {} pending of {}",
+                        o.passed,
+                        o.failed,
+                        o.pending,
+                        o.total()
+                    )?;
+                }
+                f.write_str("; raise the wait's timeout if the runs are slow")
+            }
             Self::Unexpected { message } => write!(
                 f,
                 "unexpected error from the generated client (a bug of this crate, please report it): {message}"

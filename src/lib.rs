@@ -10,10 +10,12 @@ mod hooks;
 #[doc(hidden)]
 pub mod json_schema;
 mod open_enum;
+pub mod outcome;
 pub mod pagination;
 pub mod prelude;
 pub mod retry;
 pub mod union;
+pub mod wait;
 
 pub use config::{ClientBuilder, Environment};
 pub use error::{Error, PaginationError, Result};
