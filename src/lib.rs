@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod agent;
 pub mod config;
 pub mod error;
 #[cfg(feature = "fake")]
