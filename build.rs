@@ -496,27 +496,11 @@ fn open_enum_table_item(
     }
 }
 
-/// The `Ok` type of a builder field `Result<T, String>`.
-fn result_ok_type(ty: &syn::Type) -> Option<&syn::Type> {
+/// The first type argument of `ty` when it is `outer<T, ..>` (`Result`, `Option`).
+fn first_type_arg<'a>(ty: &'a syn::Type, outer: &str) -> Option<&'a syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t),
-        _ => None,
-    }
-}
-
-/// The inner type of `Option<T>`.
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "Option" {
+    if last.ident != outer {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -644,13 +628,13 @@ fn paginate_module(
             if ident == "client" || ident == "cursor" {
                 continue;
             }
-            let ok = result_ok_type(&field.ty).ok_or_else(|| {
+            let ok = first_type_arg(&field.ty, "Result").ok_or_else(|| {
                 format!("builder `{builder_name}`: field `{ident}` is not `Result<T, String>`")
             })?;
             fields.push(quote!(#ident: #ok));
             let name = ident.to_string();
             let bounded = param_has_bounds(raw, op_id, &name);
-            let check = match (bounded, option_inner(ok)) {
+            let check = match (bounded, first_type_arg(ok, "Option")) {
                 (false, _) => quote!(),
                 (true, Some(_)) => quote! {
                     if let Some(v) = &#ident { crate::pagination::check_bounds(#op_id, #name, v)?; }
@@ -664,7 +648,7 @@ fn paginate_module(
                 #check
             });
             inits.push(quote!(#ident));
-            sets.push(if option_inner(ok).is_some() {
+            sets.push(if first_type_arg(ok, "Option").is_some() {
                 quote! { if let Some(v) = &self.#ident { request = request.#ident(v.clone()); } }
             } else {
                 quote! { request = request.#ident(self.#ident.clone()); }
