@@ -4,7 +4,7 @@
 //! The spec writes them as `oneOf` + `discriminator` (or a plain `anyOf`) over variants whose
 //! tag is optional with a default, so an untagged decoding would accept every object as the
 //! first variant: a tool-call test silently read as an LLM test, its fields lost. `build.rs`
-//! replaces each with an enum made by [`tagged_union!`]:
+//! replaces each with an enum made by its `tagged_union!` macro:
 //!
 //! - an object whose tag names a known kind decodes into that kind's variant (an error in
 //!   that variant's fields is an error, never a fall-back to another kind);
