@@ -738,10 +738,10 @@ async fn concurrent_clients_and_shutdown_on_drop() {
 /// The spec's schemas as JSON Schema (2020-12): OpenAPI 3.0's `nullable: true` becomes
 /// `anyOf [schema, null]`, and the response objects get `additionalProperties: false`, so
 /// the fake can serve no field the spec does not declare. The upstream spec
-/// (`spec/upstream.json`) is used when present, the trimmed `spec/openapi.json` otherwise.
+/// (`spec/effective.json`: upstream plus the overlay) is used when present, the trimmed `spec/openapi.json` otherwise.
 fn spec_schema(root: &str) -> Value {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    let path = [dir.join("upstream.json"), dir.join("openapi.json")]
+    let path = [dir.join("effective.json"), dir.join("openapi.json")]
         .into_iter()
         .find(|p| p.exists())
         .expect("spec/openapi.json");

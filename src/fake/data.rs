@@ -229,6 +229,14 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
             repeat_count,
             test_run_count,
             title,
+            cancelled: Some(false),
+            cancelled_count: Some(0),
+            credits_used: None,
+            name: None,
+            ran_against_draft: None,
+            runs_diverged_from_version: None,
+            total_price: None,
+            version_id: None,
         });
     }
     DataSet {

@@ -1,6 +1,6 @@
-//! Conformance of the generated types with the upstream OpenAPI 3.1 fragment
-//! (`spec/upstream.json`), validated with `jsonschema` (Draft 2020-12) against the fragment
-//! itself, never against the 3.0.3 translation the client is generated from.
+//! Conformance of the generated types with the effective OpenAPI 3.1 fragment
+//! (`spec/effective.json`: the upstream fragment with `spec/overlay.json` applied), validated
+//! with `jsonschema` (Draft 2020-12) against the fragment itself, never against the 3.0.3 translation the client is generated from.
 //!
 //! For every component schema: instances valid under it deserialise into the generated type
 //! and re-serialise into an instance still valid under it, saying the same thing (see
@@ -32,7 +32,7 @@ use schema::{MAPPED, check_preserved, fixture, roundtrip, roundtrip_named, spec}
 /// Which schema an instance must satisfy, before and after the round trip.
 #[derive(Clone, Copy, Debug)]
 enum Validity {
-    /// The upstream schema as it is.
+    /// The (effective) schema as it is.
     Strict,
     /// The schema with its enums opened (outside the schema only by unknown enum values).
     EnumsOpened,

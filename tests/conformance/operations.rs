@@ -145,6 +145,19 @@ async fn call(client: &Client, op: &str) -> (Result<Option<Value>, SendError>, E
             .send()
             .await
             .map(|r| to_json(r.into_inner())),
+        "update_test_invocation" => client
+            .update_test_invocation()
+            .test_invocation_id(id)
+            .body_map(|b| b.name(None))
+            .send()
+            .await
+            .map(|r| to_json(r.into_inner())),
+        "cancel_test_invocation" => client
+            .cancel_test_invocation()
+            .test_invocation_id(id)
+            .send()
+            .await
+            .map(|r| to_json(r.into_inner())),
         "resubmit_test_invocation" => client
             .resubmit_test_invocation()
             .test_invocation_id(id)
@@ -230,6 +243,11 @@ async fn call(client: &Client, op: &str) -> (Result<Option<Value>, SendError>, E
             expect("GET", "/v1/convai/test-invocations").query(&[("agent_id", "agent 1")])
         }
         "get_test_invocation" => expect("GET", "/v1/convai/test-invocations/{id}"),
+        // `null` restores the generated title: it must be sent, not left out.
+        "update_test_invocation" => {
+            expect("PATCH", "/v1/convai/test-invocations/{id}").body(json!({"name": null}))
+        }
+        "cancel_test_invocation" => expect("POST", "/v1/convai/test-invocations/{id}/cancel"),
         "resubmit_test_invocation" => expect("POST", "/v1/convai/test-invocations/{id}/resubmit")
             .body(json!({"agent_id": "agent_1", "test_run_ids": ["run_02"]})),
         "create_test_folder" => expect("POST", "/v1/convai/agent-testing/folders")

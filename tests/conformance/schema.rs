@@ -1,4 +1,4 @@
-//! The upstream OpenAPI 3.1 fragment, validators built from it, the schema-name → generated
+//! The effective OpenAPI 3.1 fragment (upstream + overlay), validators built from it, the schema-name → generated
 //! type table, the round trip through a generated type, and the semantic comparison of an
 //! instance with its round-tripped form.
 
@@ -9,8 +9,9 @@ use jsonschema::Validator;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 
-/// Path of the upstream fragment, inside the repository.
-pub const UPSTREAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/upstream.json");
+/// Path of the effective fragment (the upstream document with `spec/overlay.json` applied,
+/// selected and pruned: what `spec/openapi.json` translates), inside the repository.
+pub const EFFECTIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/effective.json");
 
 /// Directory of the JSON fixtures.
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -26,7 +27,7 @@ pub fn fixture(name: &str) -> Value {
 /// with every `enum` keyword removed (the schema as a forward-compatible reader sees it: any
 /// string where the spec lists values).
 pub struct Spec {
-    /// The whole upstream document (OpenAPI 3.1).
+    /// The whole effective fragment (OpenAPI 3.1).
     pub doc: Value,
     /// A document holding only `components`, the resolution root of every `$ref`.
     pub root: Value,
@@ -49,7 +50,7 @@ impl Spec {
     pub fn schema(&self, name: &str) -> &Value {
         self.root["components"]["schemas"]
             .get(name)
-            .unwrap_or_else(|| panic!("no component schema {name:?} in {UPSTREAM}"))
+            .unwrap_or_else(|| panic!("no component schema {name:?} in {EFFECTIVE}"))
     }
 
     /// Errors of `instance` under component `name`, exactly as the spec states it
@@ -91,15 +92,15 @@ fn errors(validator: &Validator, instance: &Value) -> Vec<String> {
 pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text =
-            std::fs::read_to_string(UPSTREAM).unwrap_or_else(|e| panic!("reading {UPSTREAM}: {e}"));
+        let text = std::fs::read_to_string(EFFECTIVE)
+            .unwrap_or_else(|e| panic!("reading {EFFECTIVE}: {e}"));
         let doc: Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{UPSTREAM} is not JSON: {e}"));
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{EFFECTIVE} is not JSON: {e}"));
         assert!(
             doc["openapi"]
                 .as_str()
                 .is_some_and(|v| v.starts_with("3.1")),
-            "{UPSTREAM} is not an OpenAPI 3.1 document"
+            "{EFFECTIVE} is not an OpenAPI 3.1 document"
         );
         let components = doc["components"].clone();
         let root = json!({ "components": components });

@@ -81,6 +81,8 @@ pub enum Error {
         /// The existing owner of the name.
         existing: String,
     },
+    /// `spec/overlay.json` is malformed, or an action does not fit the node it targets.
+    Overlay(String),
     /// Reading or writing `spec/` failed.
     Io {
         /// The file concerned.
@@ -132,6 +134,7 @@ impl fmt::Display for Error {
             } => format!(
                 "inline enum at {hoisted_from} would be hoisted as `{name}`, which is already taken by {existing}"
             ),
+            Error::Overlay(reason) => format!("bad spec/overlay.json: {reason}"),
             Error::Io { path, reason } => format!("{path}: {reason}"),
         };
         // Keep the promise of a one-line message whatever the underlying error says.

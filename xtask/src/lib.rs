@@ -1,6 +1,10 @@
-//! `cargo xtask refresh-spec`: refreshes `spec/upstream.json` (the selected OpenAPI 3.1
-//! fragment, as upstream) and `spec/openapi.json` (its OpenAPI 3.0.3 translation, read by
-//! `build.rs`) from the upstream ElevenLabs document.
+//! `cargo xtask refresh-spec`: refreshes, from the upstream ElevenLabs document and the
+//! overlay `spec/overlay.json` (OpenAPI Overlay 1.0.0, applied before selection):
+//! - `spec/upstream.json`: the selected OpenAPI 3.1 fragment of the upstream document alone;
+//! - `spec/effective.json`: the selected 3.1 fragment of upstream + overlay (what the
+//!   conformance tests validate against);
+//! - `spec/openapi.json`: the OpenAPI 3.0.3 translation of the effective fragment, read by
+//!   `build.rs`.
 //!
 //! Everything here is a pure function except [`refresh`] (and [`source::Source::fetch`]),
 //! which read the source and `spec/`, and write `spec/`.
@@ -9,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod hoist;
 pub mod normalise;
+pub mod overlay;
 pub mod select;
 pub mod selection;
 pub mod source;
@@ -21,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 pub use error::Error;
+use overlay::{ActionReport, Overlay, Verdict};
 use selection::Selection;
 use source::Source;
 
@@ -30,27 +36,39 @@ pub const SELECTION_FILE: &str = "selection.json";
 pub const UPSTREAM_FILE: &str = "upstream.json";
 /// File name of the translated 3.0.3 document, inside the spec directory.
 pub const OPENAPI_FILE: &str = "openapi.json";
+/// File name of the overlay, inside the spec directory (optional).
+pub const OVERLAY_FILE: &str = "overlay.json";
+/// File name of the selected fragment of upstream + overlay, inside the spec directory.
+pub const EFFECTIVE_FILE: &str = "effective.json";
 
 /// What to refresh, from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Where the upstream document comes from.
     pub source: Source,
-    /// The `spec/` directory (holds `selection.json`; receives the two outputs).
+    /// The `spec/` directory (holds `selection.json` and `overlay.json`; receives the three
+    /// outputs).
     pub spec_dir: PathBuf,
     /// Only compare; write nothing.
     pub check: bool,
 }
 
-/// The two generated files, as text, plus the fragment they came from.
+/// The three generated files, as text, plus the fragments they came from and the overlay's
+/// report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
-    /// The selected 3.1 fragment.
+    /// The selected 3.1 fragment of the upstream document alone.
     pub fragment: Value,
+    /// The selected 3.1 fragment of upstream + overlay.
+    pub effective_fragment: Value,
     /// Canonical text of `spec/upstream.json`.
     pub upstream: String,
+    /// Canonical text of `spec/effective.json`.
+    pub effective: String,
     /// Canonical text of `spec/openapi.json`.
     pub openapi: String,
+    /// One report per overlay action, in order (empty without an overlay).
+    pub reports: Vec<ActionReport>,
 }
 
 /// Result of a successful run.
@@ -62,6 +80,9 @@ pub enum Status {
     OutOfDate,
     /// The files were (re)written.
     Updated,
+    /// An overlay action does not apply cleanly (redundant, partly redundant, conflicting
+    /// or dangling): nothing was written.
+    OverlayBlocked,
 }
 
 /// Result of [`refresh`]: status and the change summary (one line per change).
@@ -69,19 +90,59 @@ pub enum Status {
 pub struct Outcome {
     /// What happened.
     pub status: Status,
-    /// What changed, compared with the committed `spec/upstream.json`.
+    /// What changed, compared with the committed `spec/upstream.json` and
+    /// `spec/effective.json`.
     pub summary: Vec<String>,
+    /// The overlay actions that do not apply cleanly (every verdict but `applies`), one
+    /// line each; non-empty only with [`Status::OverlayBlocked`].
+    pub overlay: Vec<String>,
 }
 
-/// Selects, translates and renders: the whole pipeline from a parsed document to file texts.
-pub fn generate(doc: &Value, selection: &Selection) -> Result<Generated, Error> {
-    let fragment = select::select(doc, selection)?;
-    let translated = translate::translate_document(&fragment, selection)?;
+/// Overlays, selects, translates and renders: the whole pipeline from a parsed document to
+/// file texts. The overlay is applied to the whole document, before selection, so that what
+/// it adds is selected like what upstream has; `spec/upstream.json` is selected from the
+/// document alone.
+pub fn generate(
+    doc: &Value,
+    selection: &Selection,
+    overlay: Option<&Overlay>,
+) -> Result<Generated, Error> {
+    let (overlaid, reports) = match overlay {
+        Some(o) => {
+            let applied = o.apply(doc)?;
+            (applied.document, applied.reports)
+        }
+        None => (doc.clone(), Vec::new()),
+    };
+    let effective_fragment = select::select(&overlaid, selection)?;
+    let fragment = select::select(doc, &selection.restricted_to(doc))?;
+    let translated = translate::translate_document(&effective_fragment, selection)?;
     Ok(Generated {
         upstream: normalise::render(&fragment),
+        effective: normalise::render(&effective_fragment),
         openapi: normalise::render(&translated),
         fragment,
+        effective_fragment,
+        reports,
     })
+}
+
+/// Reads and parses the overlay of `spec_dir`; `None` when there is none.
+pub fn read_overlay(spec_dir: &Path) -> Result<Option<Overlay>, Error> {
+    let path = spec_dir.join(OVERLAY_FILE);
+    match read_optional(&path)? {
+        None => Ok(None),
+        Some(text) => overlay::parse_overlay(&text).map(Some),
+    }
+}
+
+/// The report lines of the actions that do not apply cleanly: every verdict but `applies`.
+pub fn overlay_lines(reports: &[ActionReport]) -> Vec<String> {
+    reports
+        .iter()
+        .filter(|r| r.verdict != Verdict::Applies)
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// Reads the selection file of `spec_dir`.
@@ -104,23 +165,83 @@ fn read_optional(path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
-/// The summary lines explaining why the committed files differ from `generated`.
-pub fn change_summary(
-    committed_upstream: Option<&str>,
-    committed_openapi: Option<&str>,
-    generated: &Generated,
-) -> Vec<String> {
-    let old: Option<Value> = committed_upstream.and_then(|t| serde_json::from_str(t).ok());
+/// The summary lines of what changed upstream: committed `spec/upstream.json` → generated.
+pub fn upstream_summary(committed: &Committed, generated: &Generated) -> Vec<String> {
+    let old: Option<Value> = committed
+        .upstream
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
     let mut lines = Vec::new();
-    if committed_upstream.is_some() && old.is_none() {
+    if committed.upstream.is_some() && old.is_none() {
         lines.push(format!("committed spec/{UPSTREAM_FILE} is not valid JSON"));
     }
     lines.extend(diff::summarize(old.as_ref(), &generated.fragment));
-    if lines.is_empty() && committed_upstream != Some(generated.upstream.as_str()) {
+    if lines.is_empty() && committed.upstream.as_deref() != Some(generated.upstream.as_str()) {
         lines.push(format!("spec/{UPSTREAM_FILE}: formatting differs"));
     }
-    if committed_openapi != Some(generated.openapi.as_str()) {
-        if committed_openapi.is_none() {
+    lines
+}
+
+/// The committed outputs of `spec/`, as text (`None` when missing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// `spec/upstream.json`.
+    pub upstream: Option<String>,
+    /// `spec/effective.json`.
+    pub effective: Option<String>,
+    /// `spec/openapi.json`.
+    pub openapi: Option<String>,
+}
+
+impl Committed {
+    /// Reads them from `spec_dir`.
+    pub fn read(spec_dir: &Path) -> Result<Committed, Error> {
+        Ok(Committed {
+            upstream: read_optional(&spec_dir.join(UPSTREAM_FILE))?,
+            effective: read_optional(&spec_dir.join(EFFECTIVE_FILE))?,
+            openapi: read_optional(&spec_dir.join(OPENAPI_FILE))?,
+        })
+    }
+
+    /// Whether they are exactly what `generated` holds.
+    pub fn matches(&self, generated: &Generated) -> bool {
+        self.upstream.as_deref() == Some(generated.upstream.as_str())
+            && self.effective.as_deref() == Some(generated.effective.as_str())
+            && self.openapi.as_deref() == Some(generated.openapi.as_str())
+    }
+}
+
+/// The summary lines explaining why the committed files differ from `generated`: first what
+/// changed upstream (`spec/upstream.json`), then what changed only with the overlay applied
+/// (`spec/effective.json`, prefixed `with the overlay: `), then the translation.
+pub fn change_summary(committed: &Committed, generated: &Generated) -> Vec<String> {
+    let parse = |t: &Option<String>| -> Option<Value> {
+        t.as_deref().and_then(|t| serde_json::from_str(t).ok())
+    };
+    let mut lines = upstream_summary(committed, generated);
+    if committed.effective.as_deref() != Some(generated.effective.as_str()) {
+        match parse(&committed.effective) {
+            None if committed.effective.is_none() => {
+                lines.push(format!("spec/{EFFECTIVE_FILE} is missing"));
+            }
+            None => lines.push(format!("committed spec/{EFFECTIVE_FILE} is not valid JSON")),
+            Some(old_effective) => {
+                let upstream_lines = lines.clone();
+                let before = lines.len();
+                lines.extend(
+                    diff::summarize(Some(&old_effective), &generated.effective_fragment)
+                        .into_iter()
+                        .filter(|l| !upstream_lines.contains(l))
+                        .map(|l| format!("with the overlay: {l}")),
+                );
+                if lines.len() == before && upstream_lines.is_empty() {
+                    lines.push(format!("spec/{EFFECTIVE_FILE}: formatting differs"));
+                }
+            }
+        }
+    }
+    if committed.openapi.as_deref() != Some(generated.openapi.as_str()) {
+        if committed.openapi.is_none() {
             lines.push(format!("spec/{OPENAPI_FILE} is missing"));
         } else if lines.is_empty() {
             lines.push(format!(
@@ -145,10 +266,11 @@ fn write_temp(path: &Path, text: &str) -> Result<PathBuf, Error> {
     Ok(tmp)
 }
 
-/// Writes both files: temporaries first, renames only once both are written.
+/// Writes the three files: temporaries first, renames only once all are written.
 fn write_outputs(spec_dir: &Path, generated: &Generated) -> Result<(), Error> {
     let targets = [
         (spec_dir.join(UPSTREAM_FILE), &generated.upstream),
+        (spec_dir.join(EFFECTIVE_FILE), &generated.effective),
         (spec_dir.join(OPENAPI_FILE), &generated.openapi),
     ];
     let mut temps = Vec::new();
@@ -172,13 +294,48 @@ fn write_outputs(spec_dir: &Path, generated: &Generated) -> Result<(), Error> {
     Ok(())
 }
 
-/// Runs `trim-fixture`: writes the source trimmed to what the selection reaches
-/// ([`select::trim`]) to `out`, in the canonical rendering.
+/// The source trimmed to what the selection reaches, as upstream has it: the selected
+/// operations the source has, and the schemas of the pruned closure both of the source alone
+/// and of the source with the overlay applied (those the source has). Refreshing from it gives
+/// the same `spec/` as refreshing from the whole source.
+pub fn trim_document(
+    doc: &Value,
+    selection: &Selection,
+    overlay: Option<&Overlay>,
+) -> Result<Value, Error> {
+    let mut out = select::trim(doc, &selection.restricted_to(doc))?;
+    let Some(overlay) = overlay else {
+        return Ok(out);
+    };
+    let overlaid = select::trim(&overlay.apply(doc)?.document, selection)?;
+    let reached = overlaid
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let source = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    if let (Some(source), Some(Value::Object(schemas))) =
+        (source, out.pointer_mut("/components/schemas"))
+    {
+        for name in reached {
+            if let Some(schema) = source.get(&name) {
+                schemas.entry(name).or_insert_with(|| schema.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `trim-fixture`: writes [`trim_document`] of the source to `out`, in the canonical
+/// rendering.
 pub fn trim_fixture(options: &Options, out: &Path) -> Result<(), Error> {
     let selection = read_selection(&options.spec_dir)?;
+    let overlay = read_overlay(&options.spec_dir)?;
     let origin = options.source.describe();
     let doc = source::parse_document(&options.source.fetch()?, &origin)?;
-    let trimmed = select::trim(&doc, &selection)?;
+    let trimmed = trim_document(&doc, &selection, overlay.as_ref())?;
     let tmp = write_temp(out, &normalise::render(&trimmed))?;
     fs::rename(&tmp, out).map_err(|e| Error::Io {
         path: out.display().to_string(),
@@ -186,42 +343,47 @@ pub fn trim_fixture(options: &Options, out: &Path) -> Result<(), Error> {
     })
 }
 
-/// Runs `refresh-spec`: reads the selection and the source, generates both files, compares
-/// them with `spec/`, and (unless `check`) writes them. `spec/` is only written once
-/// everything succeeded.
+/// Runs `refresh-spec`: reads the selection, the overlay and the source, generates the three
+/// files, compares them with `spec/`, and (unless `check`) writes them. `spec/` is only
+/// written once everything succeeded, and not at all while an overlay action does not apply
+/// cleanly: a redundant update still appends (a second copy of an enum value, of a
+/// parameter), a conflicting one mixes two definitions, a dangling one is lost.
 pub fn refresh(options: &Options) -> Result<Outcome, Error> {
     let selection = read_selection(&options.spec_dir)?;
+    let overlay = read_overlay(&options.spec_dir)?;
     let origin = options.source.describe();
     let text = options.source.fetch()?;
     let doc = source::parse_document(&text, &origin)?;
-    let generated = generate(&doc, &selection)?;
+    let generated = generate(&doc, &selection, overlay.as_ref())?;
+    let overlay_report = overlay_lines(&generated.reports);
 
-    let upstream_path = options.spec_dir.join(UPSTREAM_FILE);
-    let openapi_path = options.spec_dir.join(OPENAPI_FILE);
-    let committed_upstream = read_optional(&upstream_path)?;
-    let committed_openapi = read_optional(&openapi_path)?;
-    let up_to_date = committed_upstream.as_deref() == Some(generated.upstream.as_str())
-        && committed_openapi.as_deref() == Some(generated.openapi.as_str());
-    if up_to_date {
+    let committed = Committed::read(&options.spec_dir)?;
+    if !overlay_report.is_empty() {
+        // What the overlay gives is not what it means to say: only upstream's changes are
+        // worth listing.
         return Ok(Outcome {
-            status: Status::UpToDate,
-            summary: Vec::new(),
+            status: Status::OverlayBlocked,
+            summary: upstream_summary(&committed, &generated),
+            overlay: overlay_report,
         });
     }
-    let summary = change_summary(
-        committed_upstream.as_deref(),
-        committed_openapi.as_deref(),
-        &generated,
-    );
-    if options.check {
-        return Ok(Outcome {
-            status: Status::OutOfDate,
-            summary,
-        });
-    }
-    write_outputs(&options.spec_dir, &generated)?;
+    let up_to_date = committed.matches(&generated);
+    let summary = if up_to_date {
+        Vec::new()
+    } else {
+        change_summary(&committed, &generated)
+    };
+    let status = if up_to_date {
+        Status::UpToDate
+    } else if options.check {
+        Status::OutOfDate
+    } else {
+        write_outputs(&options.spec_dir, &generated)?;
+        Status::Updated
+    };
     Ok(Outcome {
-        status: Status::Updated,
+        status,
         summary,
+        overlay: overlay_report,
     })
 }

@@ -11,20 +11,32 @@ const USAGE: &str = "\
 usage: cargo xtask refresh-spec [--from PATH|URL] [--check] [--spec-dir DIR]
        cargo xtask trim-fixture [--from PATH|URL] [--spec-dir DIR] --out FILE
 
-Refreshes spec/upstream.json (the selected OpenAPI 3.1 fragment, as upstream) and
-spec/openapi.json (its OpenAPI 3.0.3 translation, read by build.rs). The operations
-to keep are listed in spec/selection.json.
+Applies spec/overlay.json (OpenAPI Overlay 1.0.0: what the live API has beyond the
+upstream document) to the upstream document, selects the operations listed in
+spec/selection.json, and refreshes spec/upstream.json (the selected OpenAPI 3.1
+fragment of the upstream document alone), spec/effective.json (the selected 3.1
+fragment of upstream + overlay) and spec/openapi.json (the OpenAPI 3.0.3
+translation of the effective fragment, read by build.rs).
+
+Every overlay action must apply cleanly. One that is redundant (the source has
+exactly what it adds: delete it), partly redundant (delete what the source has),
+conflicting (the source has something different where it adds: reconcile) or
+dangling (its target selects nothing: fix or delete it) is reported and stops
+the refresh: nothing is written, exit 1.
 
 options:
   --from PATH|URL   where to read the upstream document (default: https://api.elevenlabs.io/openapi.json)
   --check           write nothing; exit 1 if spec/ is out of date with the source
+                    or an overlay action does not apply cleanly
   --spec-dir DIR    the spec directory (default: spec/ of this workspace)
   --out FILE        trim-fixture: where to write the source trimmed to what spec/selection.json
                     reaches (the selected operations and the schemas of the pruned closure,
-                    as upstream has them): the committed test fixture of the source
+                    as upstream has them, with and without the overlay): the committed
+                    test fixture of the source
   -h, --help        print this help
 
-exit codes: 0 success / up to date, 1 out of date (--check), 2 error";
+exit codes: 0 success / up to date, 1 out of date (--check) or an overlay action
+that does not apply cleanly (nothing written), 2 error (nothing written)";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
@@ -120,22 +132,39 @@ fn main() -> ExitCode {
     };
     match refresh(&options) {
         Ok(outcome) => {
-            let lines: String = outcome.summary.iter().map(|l| format!("\n  {l}")).collect();
+            let indent =
+                |lines: &[String]| -> String { lines.iter().map(|l| format!("\n  {l}")).collect() };
+            let (lines, overlay) = (indent(&outcome.summary), indent(&outcome.overlay));
             match outcome.status {
-                Status::UpToDate if options.check => say("spec/ is up to date"),
-                Status::UpToDate => say("spec/ unchanged"),
+                Status::UpToDate if options.check => {
+                    say("spec/ is up to date");
+                    ExitCode::SUCCESS
+                }
+                Status::UpToDate => {
+                    say("spec/ unchanged");
+                    ExitCode::SUCCESS
+                }
                 Status::OutOfDate => {
                     say(&format!("spec/ is out of date with the source:{lines}"));
-                    return ExitCode::from(1);
+                    ExitCode::from(1)
                 }
                 Status::Updated => {
                     say(&format!(
                         "spec/ updated from {}:{lines}",
                         options.source.describe()
                     ));
+                    ExitCode::SUCCESS
+                }
+                Status::OverlayBlocked => {
+                    say(&format!(
+                        "spec/overlay.json does not apply cleanly to the source; nothing written:{overlay}"
+                    ));
+                    if !outcome.summary.is_empty() {
+                        say(&format!("spec/ is out of date with the source:{lines}"));
+                    }
+                    ExitCode::from(1)
                 }
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
             complain(&format!("error: {e}"));

@@ -45,6 +45,50 @@ impl Selection {
     pub fn prunes(&self, name: &str) -> bool {
         self.opaque.iter().any(|n| n == name) || self.shallow.contains_key(name)
     }
+
+    /// The selection without what `doc` lacks: the operations it does not have, and the
+    /// extra schemas and pruning rules naming schemas it does not have. This selects the
+    /// upstream part of what the overlay extends (`spec/upstream.json`); whatever the
+    /// overlaid document lacks too is reported when selecting from that one.
+    pub fn restricted_to(&self, doc: &Value) -> Selection {
+        let has_schema = |n: &String| {
+            doc.pointer("/components/schemas")
+                .and_then(|s| s.get(n))
+                .is_some()
+        };
+        let has_op = |o: &OperationSel| {
+            doc.get("paths")
+                .and_then(|p| p.get(&o.path))
+                .and_then(|i| i.get(&o.method))
+                .is_some()
+        };
+        Selection {
+            operations: self
+                .operations
+                .iter()
+                .filter(|o| has_op(o))
+                .cloned()
+                .collect(),
+            extra_schemas: self
+                .extra_schemas
+                .iter()
+                .filter(|n| has_schema(n))
+                .cloned()
+                .collect(),
+            opaque: self
+                .opaque
+                .iter()
+                .filter(|n| has_schema(n))
+                .cloned()
+                .collect(),
+            shallow: self
+                .shallow
+                .iter()
+                .filter(|(n, _)| has_schema(n))
+                .map(|(n, k)| (n.clone(), k.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// Parses and validates the selection file's text.
@@ -229,6 +273,21 @@ mod tests {
         assert_eq!(s.opaque, vec!["Big".to_owned()]);
         assert_eq!(s.shallow["Deep"], vec!["keep".to_owned()]);
         assert!(s.prunes("Big") && s.prunes("Deep") && !s.prunes("a"));
+    }
+
+    #[test]
+    fn restricted_to_what_a_document_has() {
+        let s = parse_selection(
+            r#"{"operations": [{"method": "get", "path": "/a"}, {"method": "post", "path": "/a"}, {"method": "get", "path": "/b"}],
+                "extra_schemas": ["X", "Gone"], "opaque": ["X", "Nope"], "shallow": {"Y": [], "Nah": []}}"#,
+        )
+        .unwrap();
+        let doc = serde_json::json!({"paths": {"/a": {"get": {}}}, "components": {"schemas": {"X": {}, "Y": {}}}});
+        let r = s.restricted_to(&doc);
+        assert_eq!(r.operations, vec![s.operations[0].clone()]);
+        assert_eq!(r.extra_schemas, vec!["X".to_owned()]);
+        assert_eq!(r.opaque, vec!["X".to_owned()]);
+        assert_eq!(r.shallow.keys().collect::<Vec<_>>(), vec!["Y"]);
     }
 
     #[test]

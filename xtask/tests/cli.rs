@@ -27,13 +27,13 @@ fn changed_upstream_is_summarised_and_exits_1() {
         .as_array_mut()
         .expect("role enum")
         .push(json!("owner"));
-    schemas["TestInvocationSummaryResponseModel"]["properties"]["cancelled_count"] = json!({
-        "type": "integer", "title": "Cancelled Count", "description": "Number of cancelled runs"
+    schemas["TestInvocationSummaryResponseModel"]["properties"]["archived"] = json!({
+        "type": "boolean", "title": "Archived", "description": "Whether the invocation is archived"
     });
     schemas["TestInvocationSummaryResponseModel"]["required"]
         .as_array_mut()
         .expect("required")
-        .push(json!("cancelled_count"));
+        .push(json!("archived"));
     schemas["ResourceAccessInfo"]["properties"]["via"] = json!({
         "anyOf": [{"type": "string", "enum": ["link"]}, {"type": "null"}]
     });
@@ -57,7 +57,7 @@ fn changed_upstream_is_summarised_and_exits_1() {
         "spec/ is out of date with the source:\n\
          \x20 schema ResourceAccessInfo: field `via` added (optional, nullable string enum)\n\
          \x20 schema ResourceAccessInfo.role: enum value `owner` added\n\
-         \x20 schema TestInvocationSummaryResponseModel: field `cancelled_count` added (required, integer)\n"
+         \x20 schema TestInvocationSummaryResponseModel: field `archived` added (required, boolean)\n"
     );
     assert_eq!(snapshot(&spec.0), before, "--check must write nothing");
 
@@ -70,7 +70,7 @@ fn changed_upstream_is_summarised_and_exits_1() {
         stdout(&o)
     );
     let written = snapshot(&spec.0);
-    assert_eq!(written.len(), 3, "no temporary files left behind");
+    assert_eq!(written.len(), 5, "no temporary files left behind");
     let openapi = std::fs::read_to_string(spec.join("openapi.json")).expect("openapi.json");
     assert!(openapi.contains("\"ResourceAccessInfoVia\""));
     assert!(openapi.ends_with("}\n"));
@@ -92,11 +92,10 @@ fn changed_upstream_is_summarised_and_exits_1() {
 #[test]
 fn writes_missing_outputs() {
     let spec = TempDir::new("fresh");
-    std::fs::copy(
-        workspace_root().join("spec/selection.json"),
-        spec.join("selection.json"),
-    )
-    .expect("copy selection");
+    for name in ["selection.json", "overlay.json"] {
+        std::fs::copy(workspace_root().join("spec").join(name), spec.join(name))
+            .expect("copy selection and overlay");
+    }
     let spec_dir = spec.0.to_str().expect("utf-8 path");
     let from = fixture_path();
     let from = from.to_str().expect("utf-8 path");
@@ -112,7 +111,7 @@ fn writes_missing_outputs() {
     assert!(stdout(&o).contains("operation GET /v1/convai/test-invocations added"));
     let o = run(&["refresh-spec", "--from", from, "--spec-dir", spec_dir]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    for name in ["upstream.json", "openapi.json"] {
+    for name in ["upstream.json", "effective.json", "openapi.json"] {
         assert_eq!(
             std::fs::read(spec.join(name)).expect("written"),
             std::fs::read(workspace_root().join("spec").join(name)).expect("committed"),
@@ -124,9 +123,16 @@ fn writes_missing_outputs() {
 /// Runs a bad input against a copy of `spec/`: exit 2, one `error: ` line containing
 /// `needle`, and the directory untouched.
 fn assert_fails(tag: &str, from: &str, selection: Option<&str>, needle: &str) {
+    assert_fails_with(tag, from, &[("selection.json", selection)], needle);
+}
+
+/// [`assert_fails`] with any of the `spec/` inputs replaced (`None`: the committed one).
+fn assert_fails_with(tag: &str, from: &str, files: &[(&str, Option<&str>)], needle: &str) {
     let spec = spec_copy(tag);
-    if let Some(sel) = selection {
-        std::fs::write(spec.join("selection.json"), sel).expect("write selection");
+    for (name, text) in files {
+        if let Some(text) = text {
+            std::fs::write(spec.join(name), text).expect("write spec input");
+        }
     }
     let before = snapshot(&spec.0);
     let spec_dir = spec.0.to_str().expect("utf-8 path");
@@ -251,4 +257,217 @@ fn usage() {
     assert!(err.contains("usage: cargo xtask refresh-spec"), "{err}");
     let o = run(&[]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Runs `refresh-spec --from doc` against `spec`, with or without `--check`.
+fn refresh_from(spec: &TempDir, doc: &serde_json::Value, check: bool) -> std::process::Output {
+    let source = TempDir::new("overlay-src");
+    write_json(&source.join("openapi.json"), doc);
+    let from = source.join("openapi.json");
+    let mut args = vec![
+        "refresh-spec",
+        "--from",
+        from.to_str().expect("utf-8 path"),
+        "--spec-dir",
+        spec.0.to_str().expect("utf-8 path"),
+    ];
+    if check {
+        args.push("--check");
+    }
+    run(&args)
+}
+
+#[test]
+fn redundant_overlay_actions_stop_the_refresh() {
+    let spec = spec_copy("redundant");
+    let mut doc = fixture();
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["TestRunStatus"]["enum"]
+        .as_array_mut()
+        .expect("status enum")
+        .push(json!("cancelled"));
+    // Upstream now has 2 of the 15 LLM values the overlay adds.
+    for v in ["claude-opus-5", "glm-52"] {
+        schemas["LLM"]["enum"]
+            .as_array_mut()
+            .expect("LLM enum")
+            .push(json!(v));
+    }
+    let status = action_number("$.components.schemas.TestRunStatus.enum");
+    let llm = action_number("$.components.schemas.LLM");
+    let before = snapshot(&spec.0);
+    for check in [true, false] {
+        let o = refresh_from(&spec, &doc, check);
+        assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "spec/overlay.json does not apply cleanly to the source; nothing written:\n\
+                 \x20 overlay action {status} (`$.components.schemas.TestRunStatus.enum`): redundant: \
+                 the source already has exactly this; delete the action\n\
+                 \x20 overlay action {llm} (`$.components.schemas.LLM`): partly redundant: the source already has \
+                 `$['components']['schemas']['LLM']['enum'][]: claude-opus-5`, \
+                 `$['components']['schemas']['LLM']['enum'][]: glm-52` exactly; delete them from the action\n\
+                 spec/ is out of date with the source:\n\
+                 \x20 schema LLM: enum value `claude-opus-5` added\n\
+                 \x20 schema LLM: enum value `glm-52` added\n\
+                 \x20 schema TestRunStatus: enum value `cancelled` added\n"
+            )
+        );
+        assert_eq!(
+            snapshot(&spec.0),
+            before,
+            "nothing written (check: {check})"
+        );
+    }
+}
+
+#[test]
+fn conflicting_overlay_actions_stop_the_refresh() {
+    let spec = spec_copy("conflicting");
+    let mut doc = fixture();
+    let summary = &mut doc["components"]["schemas"]["TestInvocationSummaryResponseModel"];
+    summary["properties"]["cancelled_count"] = json!({
+        "type": "integer", "title": "Cancelled Count", "description": "Number of test runs that were cancelled"
+    });
+    summary["required"]
+        .as_array_mut()
+        .expect("required")
+        .push(json!("cancelled_count"));
+    let target = "$.components.schemas.TestInvocationSummaryResponseModel.properties";
+    let n = action_number(target);
+    let before = snapshot(&spec.0);
+    for check in [true, false] {
+        let o = refresh_from(&spec, &doc, check);
+        assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "spec/overlay.json does not apply cleanly to the source; nothing written:\n\
+                 \x20 overlay action {n} (`{target}`): conflicting: the source has something different at \
+                 `$['components']['schemas']['TestInvocationSummaryResponseModel']['properties']['cancelled_count']`; \
+                 reconcile the action with it\n\
+                 spec/ is out of date with the source:\n\
+                 \x20 schema TestInvocationSummaryResponseModel: field `cancelled_count` added (required, integer)\n"
+            )
+        );
+        assert_eq!(
+            snapshot(&spec.0),
+            before,
+            "nothing written (check: {check})"
+        );
+    }
+}
+
+#[test]
+fn dangling_overlay_actions_stop_the_refresh() {
+    let spec = spec_copy("dangling-action");
+    let mut overlay = overlay();
+    overlay["actions"]
+        .as_array_mut()
+        .expect("actions")
+        .push(json!({
+            "target": "$.components.schemas.NoSuchSchema.properties",
+            "description": "evidence: none",
+            "update": {"x": {"type": "string"}}
+        }));
+    let n = overlay["actions"].as_array().expect("actions").len();
+    write_json(&spec.join("overlay.json"), &overlay);
+    let before = snapshot(&spec.0);
+    for check in [true, false] {
+        let o = refresh_from(&spec, &fixture(), check);
+        assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "spec/overlay.json does not apply cleanly to the source; nothing written:\n\
+                 \x20 overlay action {n} (`$.components.schemas.NoSuchSchema.properties`): dangling: \
+                 the target selects nothing in the source; fix or delete the action\n"
+            )
+        );
+        assert_eq!(
+            snapshot(&spec.0),
+            before,
+            "nothing written (check: {check})"
+        );
+    }
+}
+
+#[test]
+fn bad_overlays_fail_with_one_line_and_leave_spec_alone() {
+    let from = fixture_path();
+    let from = from.to_str().expect("utf-8 path");
+    let with_action = |action: serde_json::Value| {
+        let mut o = overlay();
+        o["actions"].as_array_mut().expect("actions").push(action);
+        o.to_string()
+    };
+    for (tag, text, needle) in [
+        (
+            "ovl-json",
+            "{".to_owned(),
+            "bad spec/overlay.json: not JSON",
+        ),
+        (
+            "ovl-version",
+            r#"{"overlay": "2.0.0", "info": {"title": "t", "version": "1"}, "actions": []}"#
+                .to_owned(),
+            "bad spec/overlay.json: `overlay` is `2.0.0`",
+        ),
+        (
+            "ovl-path",
+            with_action(json!({"target": "$.paths[", "description": "d", "remove": true})),
+            "target `$.paths[` is not a JSONPath",
+        ),
+        (
+            "ovl-evidence",
+            with_action(json!({"target": "$.paths", "update": {}})),
+            "needs a `description` naming its evidence",
+        ),
+        (
+            "ovl-merge",
+            with_action(
+                json!({"target": "$.components.schemas.LLM", "description": "d", "update": {"enum": "x"}}),
+            ),
+            "cannot merge a string into an array at $['components']['schemas']['LLM']['enum']",
+        ),
+        (
+            "ovl-primitive",
+            with_action(
+                json!({"target": "$.components.schemas.LLM.type", "description": "d", "update": {}}),
+            ),
+            "targets must be objects or arrays",
+        ),
+    ] {
+        assert_fails_with(tag, from, &[("overlay.json", Some(&text))], needle);
+    }
+}
+
+#[test]
+fn a_changed_overlay_is_summarised_apart_from_upstream() {
+    let spec = spec_copy("overlay-changed");
+    let mut overlay = overlay();
+    let n = action_number("$.components.schemas.LLM") - 1;
+    overlay["actions"][n]["update"]["enum"]
+        .as_array_mut()
+        .expect("LLM values")
+        .push(json!("zz-model"));
+    write_json(&spec.join("overlay.json"), &overlay);
+    let upstream = std::fs::read(spec.join("upstream.json")).expect("upstream");
+    let o = refresh_from(&spec, &fixture(), true);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "spec/ is out of date with the source:\n\
+         \x20 with the overlay: schema LLM: enum value `zz-model` added\n"
+    );
+    let o = refresh_from(&spec, &fixture(), false);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        std::fs::read(spec.join("upstream.json")).expect("upstream"),
+        upstream,
+        "spec/upstream.json is upstream's alone"
+    );
+    let effective = std::fs::read_to_string(spec.join("effective.json")).expect("effective");
+    assert!(effective.contains("\"zz-model\""));
 }

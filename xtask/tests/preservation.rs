@@ -7,6 +7,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
+use xtask::overlay::Verdict;
 use xtask::selection::METHODS;
 use xtask::translate::translate_document;
 
@@ -243,23 +244,40 @@ fn assert_nothing_lost(fragment: &Value, translated: &Value) -> usize {
 #[test]
 fn fixture_translation_loses_nothing() {
     let doc = common::fixture();
-    // The committed selection (operations, names, pruning rules) over the committed fixture.
-    let selection =
-        xtask::read_selection(&common::workspace_root().join("spec")).expect("selection");
+    // The committed selection (operations, names, pruning rules) and overlay over the
+    // committed fixture.
+    let spec_dir = common::workspace_root().join("spec");
+    let selection = xtask::read_selection(&spec_dir).expect("selection");
+    let overlay = xtask::read_overlay(&spec_dir).expect("overlay");
     let mut fixture_ops = 0;
     for item in doc["paths"].as_object().expect("paths").values() {
         fixture_ops += METHODS.iter().filter(|m| item.get(**m).is_some()).count();
     }
-    assert_eq!(fixture_ops, selection.operations.len());
-    let generated = xtask::generate(&doc, &selection).expect("generate");
-    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(fixture_ops, selection.restricted_to(&doc).operations.len());
+    let generated = xtask::generate(&doc, &selection, overlay.as_ref()).expect("generate");
+    assert!(
+        !generated.reports.is_empty(),
+        "the committed overlay has actions"
+    );
+    for r in &generated.reports {
+        assert_eq!(r.verdict, Verdict::Applies, "{r}");
+    }
+    let keys = |v: &Value| -> BTreeSet<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let fixture_schemas = keys(&doc["components"]["schemas"]);
+    assert!(
+        keys(&generated.fragment["components"]["schemas"]).is_subset(&fixture_schemas),
+        "the fixture holds the upstream closure"
+    );
     assert_eq!(
-        keys(&generated.fragment["components"]["schemas"]),
-        keys(&doc["components"]["schemas"]),
-        "the pruned closure of all fixture ops is the whole fixture"
+        keys(&generated.effective_fragment["components"]["schemas"])
+            .intersection(&fixture_schemas)
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        fixture_schemas,
+        "the pruned closure of all selected ops, overlay applied, reaches the whole fixture"
     );
     let translated: Value = serde_json::from_str(&generated.openapi).expect("json");
-    let checked = assert_nothing_lost(&generated.fragment, &translated);
+    let checked = assert_nothing_lost(&generated.effective_fragment, &translated);
     assert!(checked > 60, "only {checked} schemas compared");
     // Parameter enum hoisted under the operation's (selection-given) name.
     assert!(translated["components"]["schemas"]["ListTestsSortMode"]["enum"].is_array());
@@ -273,14 +291,15 @@ fn committed_spec_loses_nothing() {
         serde_json::from_str(&std::fs::read_to_string(root.join("spec").join(name)).expect("read"))
             .expect("json")
     };
-    let upstream = read("upstream.json");
+    // openapi.json translates the effective fragment (upstream + overlay).
+    let effective = read("effective.json");
     let openapi = read("openapi.json");
     let selection = xtask::read_selection(&root.join("spec")).expect("selection");
     assert_eq!(
-        translate_document(&upstream, &selection).expect("translate"),
+        translate_document(&effective, &selection).expect("translate"),
         openapi
     );
-    assert_nothing_lost(&upstream, &openapi);
+    assert_nothing_lost(&effective, &openapi);
     let s = &openapi["components"]["schemas"];
     assert_eq!(
         s["ResourceAccessInfo"]["properties"]["anonymous_access_level_override"]["allOf"][0]["$ref"],

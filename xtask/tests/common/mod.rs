@@ -54,7 +54,13 @@ impl Drop for TempDir {
 /// A temporary copy of the committed `spec/` directory.
 pub fn spec_copy(tag: &str) -> TempDir {
     let dir = TempDir::new(tag);
-    for name in ["selection.json", "upstream.json", "openapi.json"] {
+    for name in [
+        "selection.json",
+        "overlay.json",
+        "upstream.json",
+        "effective.json",
+        "openapi.json",
+    ] {
         std::fs::copy(workspace_root().join("spec").join(name), dir.join(name))
             .expect("copy spec file");
     }
@@ -75,6 +81,24 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     out.sort();
     out
+}
+
+/// The committed overlay, parsed.
+pub fn overlay() -> Value {
+    let text = std::fs::read_to_string(workspace_root().join("spec/overlay.json"))
+        .expect("overlay readable");
+    serde_json::from_str(&text).expect("overlay is JSON")
+}
+
+/// The 1-based number of the committed overlay's action with this target.
+pub fn action_number(target: &str) -> usize {
+    overlay()["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .position(|a| a["target"] == target)
+        .unwrap_or_else(|| panic!("no action targets {target}"))
+        + 1
 }
 
 /// Writes a JSON value to a file.
