@@ -141,7 +141,25 @@ fn schemars_schemas_agree_with_the_spec() {
         objects += usize::from(spec_props.is_some_and(|p| !p.is_empty()));
         let spec_required = names(spec.get("required"));
         let rust_required = names(rust.get("required"));
-        if spec_required != rust_required {
+        // A required property that is also nullable is an `Option` in Rust, which serde (and
+        // so schemars) reads as absent-means-null; it is still always serialised.
+        let nullable = |prop: &String| {
+            spec_props
+                .and_then(|p| p.get(prop))
+                .and_then(|p| p.get("nullable"))
+                == Some(&Value::Bool(true))
+        };
+        let spec_required_non_null: BTreeSet<String> = spec_required
+            .iter()
+            .filter(|p| !nullable(p))
+            .cloned()
+            .collect();
+        let rust_required_non_null: BTreeSet<String> = rust_required
+            .iter()
+            .filter(|p| !nullable(p))
+            .cloned()
+            .collect();
+        if spec_required_non_null != rust_required_non_null {
             problems.push(format!(
                 "{name}: required {rust_required:?} vs spec {spec_required:?}"
             ));
