@@ -59,12 +59,21 @@ pub(crate) fn not_found(what: &str, id: &str) -> Resp {
 
 /// `422` with FastAPI's body: `{"detail": [errors...]}`.
 pub(crate) fn unprocessable(errors: Vec<Value>) -> Resp {
-    json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "detail": errors }))
+    json_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "detail": errors }),
+    )
 }
 
 /// One pydantic v2 validation error: the typed `ValidationError` plus pydantic's `input` and
 /// (when given) `ctx`, which the spec's schema leaves open.
-pub(crate) fn verr(loc: Vec<Value>, type_: &str, msg: String, input: Value, ctx: Option<Value>) -> Value {
+pub(crate) fn verr(
+    loc: Vec<Value>,
+    type_: &str,
+    msg: String,
+    input: Value,
+    ctx: Option<Value>,
+) -> Value {
     let typed = ValidationError {
         loc: loc
             .iter()
@@ -88,7 +97,13 @@ pub(crate) fn verr(loc: Vec<Value>, type_: &str, msg: String, input: Value, ctx:
 }
 
 /// A `["query", name]` error.
-pub(crate) fn query_error(name: &str, type_: &str, msg: String, input: &str, ctx: Option<Value>) -> Value {
+pub(crate) fn query_error(
+    name: &str,
+    type_: &str,
+    msg: String,
+    input: &str,
+    ctx: Option<Value>,
+) -> Value {
     verr(
         vec![json!("query"), json!(name)],
         type_,
@@ -219,8 +234,16 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, Resp> {
         )]));
     }
     serde_json::from_slice(body).map_err(|e| {
-        // FastAPI reports the character offset of the failure.
-        let offset = offset_of(body, e.line(), e.column());
+        // FastAPI reports the character offset of the failure (Python's `JSONDecodeError.pos`:
+        // the end of the input for a truncated document).
+        let byte = if e.is_eof() {
+            body.len()
+        } else {
+            offset_of(body, e.line(), e.column())
+        };
+        let offset = String::from_utf8_lossy(&body[..byte.min(body.len())])
+            .chars()
+            .count();
         unprocessable(vec![verr(
             vec![json!("body"), json!(offset)],
             "json_invalid",
@@ -243,7 +266,10 @@ fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// Parses `value` (found at `loc`) as `T`, turning serde's first error into pydantic's shape.
-pub(crate) fn parse_typed<T: DeserializeOwned>(value: &Value, loc: &[Value]) -> Result<T, Vec<Value>> {
+pub(crate) fn parse_typed<T: DeserializeOwned>(
+    value: &Value,
+    loc: &[Value],
+) -> Result<T, Vec<Value>> {
     serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
         let mut path: Vec<Value> = loc.to_vec();
         let mut at = value;
@@ -273,7 +299,13 @@ fn serde_error(mut loc: Vec<Value>, at: &Value, message: &str) -> Value {
         .and_then(|rest| rest.split('`').next())
     {
         loc.push(json!(field));
-        return verr(loc, "missing", "Field required".to_owned(), at.clone(), None);
+        return verr(
+            loc,
+            "missing",
+            "Field required".to_owned(),
+            at.clone(),
+            None,
+        );
     }
     if message.contains("expected a nonzero") || message.starts_with("invalid value: integer `-") {
         return verr(
@@ -387,7 +419,10 @@ pub(crate) fn check_bounds(body: &Value, loc: &[Value], rules: &[(&str, Bound)])
 }
 
 /// Parses a JSON body as `T` and checks `rules`; any failure is FastAPI's 422.
-pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8], rules: &[(&str, Bound)]) -> Result<(T, Value), Resp> {
+pub(crate) fn parse_body<T: DeserializeOwned>(
+    body: &[u8],
+    rules: &[(&str, Bound)],
+) -> Result<(T, Value), Resp> {
     let value = parse_json(body)?;
     let loc = [json!("body")];
     let typed = parse_typed::<T>(&value, &loc).map_err(unprocessable)?;
@@ -434,7 +469,10 @@ pub(crate) fn parse_tagged_body<T: DeserializeOwned>(
         }
         Some(Value::String(tag)) if known.contains(&tag.as_str()) => tag.clone(),
         Some(other) => {
-            let tag = other.as_str().map(str::to_owned).unwrap_or_else(|| other.to_string());
+            let tag = other
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| other.to_string());
             return Err(unprocessable(vec![verr(
                 vec![json!("body")],
                 "union_tag_invalid",

@@ -443,10 +443,7 @@ impl FakeServer {
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, state::Store> {
-        self.shared
-            .store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.shared.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Every request served so far, in order of completion.

@@ -156,10 +156,26 @@ enum Endpoint {
 /// and methods. The first route matching path and method serves the request.
 const ROUTES: &[(&[&str], Endpoint, &[Method])] = &[
     (&["agent-testing"], Endpoint::ListTests, &[Method::GET]),
-    (&["agent-testing", "create"], Endpoint::CreateTest, &[Method::POST]),
-    (&["agent-testing", "summaries"], Endpoint::TestSummaries, &[Method::POST]),
-    (&["agent-testing", "bulk-move"], Endpoint::BulkMove, &[Method::POST]),
-    (&["agent-testing", "folders"], Endpoint::CreateFolder, &[Method::POST]),
+    (
+        &["agent-testing", "create"],
+        Endpoint::CreateTest,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "summaries"],
+        Endpoint::TestSummaries,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "bulk-move"],
+        Endpoint::BulkMove,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "folders"],
+        Endpoint::CreateFolder,
+        &[Method::POST],
+    ),
     (
         &["agent-testing", "folders", "*"],
         Endpoint::Folder,
@@ -171,10 +187,26 @@ const ROUTES: &[(&[&str], Endpoint, &[Method])] = &[
         &[Method::GET, Method::PUT, Method::DELETE],
     ),
     (&["agents", "*"], Endpoint::Agent, &[Method::GET]),
-    (&["agents", "*", "run-tests"], Endpoint::RunTests, &[Method::POST]),
-    (&["test-invocations"], Endpoint::ListInvocations, &[Method::GET]),
-    (&["test-invocations", "*"], Endpoint::Invocation, &[Method::GET]),
-    (&["test-invocations", "*", "resubmit"], Endpoint::Resubmit, &[Method::POST]),
+    (
+        &["agents", "*", "run-tests"],
+        Endpoint::RunTests,
+        &[Method::POST],
+    ),
+    (
+        &["test-invocations"],
+        Endpoint::ListInvocations,
+        &[Method::GET],
+    ),
+    (
+        &["test-invocations", "*"],
+        Endpoint::Invocation,
+        &[Method::GET],
+    ),
+    (
+        &["test-invocations", "*", "resubmit"],
+        Endpoint::Resubmit,
+        &[Method::POST],
+    ),
 ];
 
 /// The path parameter of `segments` if they match `pattern` (`Some("")` when the pattern has
@@ -300,8 +332,14 @@ mod tests {
     #[test]
     fn routes_match_starlette_order() {
         let segs = |p: &'static str| p.split('/').collect::<Vec<_>>();
-        assert_eq!(matches(&["agent-testing", "*"], &segs("agent-testing/abc")), Some("abc"));
-        assert_eq!(matches(&["agent-testing", "*"], &segs("agent-testing/")), None);
+        assert_eq!(
+            matches(&["agent-testing", "*"], &segs("agent-testing/abc")),
+            Some("abc")
+        );
+        assert_eq!(
+            matches(&["agent-testing", "*"], &segs("agent-testing/")),
+            None
+        );
         assert_eq!(matches(&["agent-testing"], &segs("agent-testing/x")), None);
     }
 }

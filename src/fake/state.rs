@@ -19,8 +19,8 @@ use crate::types::{
     ResourceAccessInfo, ResourceAccessInfoAccessSource, ResourceAccessInfoRole,
     TestConditionRationaleCommonModel, TestConditionResultCommonModel,
     TestInvocationSummaryResponseModel, TestRunMetadata, TestRunMetadataTestType,
-    TestRunResultBucket, TestRunResultSummary, TestRunStatus, TestType,
-    UnitTestRunResponseModel, UnitTestRunResponseModelTestInfo, UnitTestSummaryResponseModel,
+    TestRunResultBucket, TestRunResultSummary, TestRunStatus, TestType, UnitTestRunResponseModel,
+    UnitTestRunResponseModelTestInfo, UnitTestSummaryResponseModel,
 };
 
 /// The marker that makes a test fail in the fake (ASCII case-insensitive).
@@ -724,10 +724,7 @@ impl Store {
                 .unwrap_or_default(),
             _ => format!("{} tests", specs.len()),
         };
-        let creator = self
-            .agent(agent_id)
-            .map(|a| a.creator)
-            .unwrap_or(USER);
+        let creator = self.agent(agent_id).map(|a| a.creator).unwrap_or(USER);
         let mut runs = Vec::new();
         for spec in &specs {
             for _ in 0..repeat_count {
@@ -895,7 +892,11 @@ impl Store {
 /// doubled for a `[slow]` test.
 pub(crate) fn duration_of(base: Duration, test_name: &str, k: usize) -> Duration {
     let d = base * (8 + (k % 4) as u32) / 8;
-    if has_marker(test_name, SLOW_MARKER) { d * 2 } else { d }
+    if has_marker(test_name, SLOW_MARKER) {
+        d * 2
+    } else {
+        d
+    }
 }
 
 /// (Re)starts `run` at `now`: pending, finishing after its duration with the rule's outcome
@@ -929,7 +930,10 @@ pub(crate) fn summary_extras(summary: &mut Value) {
             .get("test_run_count")
             .and_then(Value::as_i64)
             .unwrap_or(0);
-        let pending = map.get("pending_count").and_then(Value::as_i64).unwrap_or(0);
+        let pending = map
+            .get("pending_count")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         map.insert("cancelled_count".to_owned(), json!(0));
         // 25 credits per finished run.
         map.insert("credits_used".to_owned(), json!((runs - pending) * 25));

@@ -44,12 +44,24 @@ const SUITES: &[Suite] = &[
         tags: &["support", "demo"],
         folders: &[("Refunds", None), ("Escalations", None)],
         tests: &[
-            t("Greets the caller and asks for the order number", Kind::Llm, None),
+            t(
+                "Greets the caller and asks for the order number",
+                Kind::Llm,
+                None,
+            ),
             t("Refund request over $500 is escalated", Kind::Llm, Some(0)),
             t("Looks up the order before refunding", Kind::Tool, Some(0)),
-            t("Refund outside the 30-day window [fail]", Kind::Llm, Some(0)),
+            t(
+                "Refund outside the 30-day window [fail]",
+                Kind::Llm,
+                Some(0),
+            ),
             t("Angry caller asks for a manager", Kind::Simulation, Some(1)),
-            t("Caller switches to Spanish mid-call [slow]", Kind::Simulation, None),
+            t(
+                "Caller switches to Spanish mid-call [slow]",
+                Kind::Simulation,
+                None,
+            ),
             TestSpec {
                 name: "Checks order status with a valid order ID",
                 kind: Kind::Tool,
@@ -65,7 +77,11 @@ const SUITES: &[Suite] = &[
         tests: &[
             t("Books the first free slot", Kind::Tool, Some(0)),
             t("Declines a slot on a public holiday", Kind::Llm, Some(0)),
-            t("Reschedules an existing appointment", Kind::Simulation, Some(0)),
+            t(
+                "Reschedules an existing appointment",
+                Kind::Simulation,
+                Some(0),
+            ),
             t("Confirms the caller's time zone", Kind::Llm, None),
             t("Sends the confirmation SMS", Kind::Tool, None),
         ],

@@ -8,16 +8,17 @@ use serde_json::{Value, json};
 use super::Ctx;
 use crate::fake::cursor::{decode_cursor, encode_cursor};
 use crate::fake::http::{
-    Bound, Resp, api_error, not_found, ok, param, params, parse_body, parse_bool_param,
-    parse_enum_param, parse_int_param, parse_tagged_body, query_error, unprocessable, verr,
-    json_response,
+    Bound, Resp, api_error, json_response, not_found, ok, param, params, parse_body,
+    parse_bool_param, parse_enum_param, parse_int_param, parse_tagged_body, query_error,
+    unprocessable, verr,
 };
 use crate::fake::state::{Entity, Kind};
 use crate::fake::suites::{split_create, split_definition};
 use crate::types::{
-    BodyBulkMoveTestsToFolderV1ConvaiAgentTestingBulkMovePost as BulkMoveBody, CreateAgentTestResponseModel,
-    CreateTestBody, GetTestsPageResponseModel, GetTestsSummariesByIdsResponseModel,
-    ListTestsByIdsRequestModel, ListTestsSortMode, TestSharingMode, TestType, UpdateTestBody,
+    BodyBulkMoveTestsToFolderV1ConvaiAgentTestingBulkMovePost as BulkMoveBody,
+    CreateAgentTestResponseModel, CreateTestBody, GetTestsPageResponseModel,
+    GetTestsSummariesByIdsResponseModel, ListTestsByIdsRequestModel, ListTestsSortMode,
+    TestSharingMode, TestType, UpdateTestBody,
 };
 
 /// The API's `page_size` default.
@@ -46,12 +47,19 @@ fn test_rules(tag: &str) -> Vec<(&'static str, Bound)> {
 pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let q = ctx.query;
     let mut errors = Vec::new();
-    let page_size = parse_int_param("list_tests", "page_size", param(q, "page_size"), DEFAULT_PAGE_SIZE)
-        .unwrap_or_else(|e| {
-            errors.push(e);
-            DEFAULT_PAGE_SIZE
-        });
-    let search = param(q, "search").filter(|s| !s.is_empty()).map(str::to_lowercase);
+    let page_size = parse_int_param(
+        "list_tests",
+        "page_size",
+        param(q, "page_size"),
+        DEFAULT_PAGE_SIZE,
+    )
+    .unwrap_or_else(|e| {
+        errors.push(e);
+        DEFAULT_PAGE_SIZE
+    });
+    let search = param(q, "search")
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
     let parent = param(q, "parent_folder_id").filter(|s| !s.is_empty());
     let mut types: Vec<&str> = Vec::new();
     for (i, raw) in params(q, "types").into_iter().enumerate() {
@@ -74,10 +82,11 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
         "default"
     });
     let sharing = param(q, "sharing_mode").unwrap_or("all");
-    let sharing = parse_enum_param("sharing_mode", sharing, TestSharingMode::KNOWN).unwrap_or_else(|e| {
-        errors.push(e);
-        "all"
-    });
+    let sharing =
+        parse_enum_param("sharing_mode", sharing, TestSharingMode::KNOWN).unwrap_or_else(|e| {
+            errors.push(e);
+            "all"
+        });
     let mut sorted_types = types.clone();
     sorted_types.sort_unstable();
     sorted_types.dedup();
@@ -197,7 +206,11 @@ pub(crate) fn update(ctx: &Ctx<'_>, id: &str) -> Resp {
         Err(r) => return r,
     };
     let mut store = ctx.store();
-    let Some(kind) = store.test(id).and_then(|e| e.test.as_ref()).map(|(k, _)| *k) else {
+    let Some(kind) = store
+        .test(id)
+        .and_then(|e| e.test.as_ref())
+        .map(|(k, _)| *k)
+    else {
         return not_found("test", id);
     };
     if Kind::from_tag(&tag) != Some(kind) {
@@ -267,7 +280,10 @@ pub(crate) fn summaries(ctx: &Ctx<'_>) -> Resp {
 /// `POST /agent-testing/bulk-move`: `200 {}`; moving a folder into itself or one of its
 /// subfolders is `409 invalid_move`.
 pub(crate) fn bulk_move(ctx: &Ctx<'_>) -> Resp {
-    let (body, _) = match parse_body::<BulkMoveBody>(ctx.body, &[("entity_ids", Bound::Items(1, usize::MAX))]) {
+    let (body, _) = match parse_body::<BulkMoveBody>(
+        ctx.body,
+        &[("entity_ids", Bound::Items(1, usize::MAX))],
+    ) {
         Ok(b) => b,
         Err(r) => return r,
     };

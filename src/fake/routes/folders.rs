@@ -4,7 +4,9 @@
 use hyper::StatusCode;
 
 use super::Ctx;
-use crate::fake::http::{Resp, api_error, empty, not_found, ok, param, parse_bool_param, parse_body, unprocessable};
+use crate::fake::http::{
+    Resp, api_error, empty, not_found, ok, param, parse_body, parse_bool_param, unprocessable,
+};
 use crate::types::{
     BodyCreateAgentTestFolderV1ConvaiAgentTestingFoldersPost as CreateBody,
     BodyUpdateAgentTestFolderV1ConvaiAgentTestingFoldersFolderIdPatch as UpdateBody,

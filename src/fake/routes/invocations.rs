@@ -166,7 +166,12 @@ fn find(ctx: &Ctx<'_>, store: &crate::fake::state::Store, id: &str) -> Option<In
     if let Some(inv) = store.live_invocation(id) {
         return Some(inv.clone());
     }
-    let index = ctx.shared.data.invocations.iter().position(|i| i.id == id)?;
+    let index = ctx
+        .shared
+        .data
+        .invocations
+        .iter()
+        .position(|i| i.id == id)?;
     store.seeded_invocation(&ctx.shared.data, ctx.shared.seed, index)
 }
 
@@ -209,7 +214,14 @@ pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
         store.materialized.insert(id.to_owned(), invocation);
     }
     // The current name and definition of each test (a renamed test is re-run as renamed).
-    let current: Vec<(String, Option<(String, crate::fake::state::Kind, serde_json::Map<String, Value>)>)> = body
+    let current: Vec<(
+        String,
+        Option<(
+            String,
+            crate::fake::state::Kind,
+            serde_json::Map<String, Value>,
+        )>,
+    )> = body
         .test_run_ids
         .iter()
         .map(|r| {

@@ -22,9 +22,6 @@ impl Ctx<'_> {
     /// The store, locked (a poisoned lock is recovered: the store stays consistent because
     /// handlers do not panic half-way through a change).
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        self.shared
-            .store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.shared.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
