@@ -1,31 +1,131 @@
 //! An embedded fake of the Tests API (cargo feature `fake`), to try the crate without an
-//! account and to test your own code against a faithful server instead of the real service.
+//! account and to test your own code against a faithful, stateful server instead of the real
+//! service.
 //!
-//! [`FakeServer`] is an in-process HTTP/1.1 server on `127.0.0.1` (a free port) that serves
-//! `GET /v1/convai/test-invocations` as the real API does:
+//! [`FakeServer`] is an in-process HTTP/1.1 server on `127.0.0.1` (a free port) serving the
+//! whole Tests family of the spec, every response built from the generated
+//! [`types`](crate::types) and every request body parsed with them, so it cannot drift from the
+//! schema the client is generated from.
+//!
+//! # Routes
+//!
+//! | route | what it does |
+//! | --- | --- |
+//! | `GET /v1/convai/agent-testing` | tests (and folders), newest first; filters below; cursor pagination |
+//! | `POST /v1/convai/agent-testing/create` | creates an `llm`, `tool` or `simulation` test (body tagged by `type`) |
+//! | `GET/PUT/DELETE /v1/convai/agent-testing/{test_id}` | the kind's `Get*ResponseModel` with `type`; `PUT` replaces the definition (the kind cannot change); `DELETE` answers `200 {}` |
+//! | `POST /v1/convai/agent-testing/summaries` | summaries of `test_ids` (unknown ids are left out; duplicates are a 422) |
+//! | `POST /v1/convai/agent-testing/folders` | creates a folder (`parent_folder_id` nests it) |
+//! | `GET/PATCH/DELETE /v1/convai/agent-testing/folders/{folder_id}` | the folder with `children_count` and `folder_path` (root to itself); `PATCH` renames; `DELETE` answers `204` |
+//! | `POST /v1/convai/agent-testing/bulk-move` | moves tests and folders (`move_to` absent: the root); `200 {}` |
+//! | `GET /v1/convai/agents/{agent_id}` | a demo agent, its tests in `platform_settings.testing.attached_tests` |
+//! | `POST /v1/convai/agents/{agent_id}/run-tests` | a new invocation, every run `pending` |
+//! | `GET /v1/convai/test-invocations` | invocations, newest first (created ones before the seeded ones), `agent_id` filter, counts as of the request |
+//! | `GET /v1/convai/test-invocations/{id}` | the invocation and its runs, status as of the request |
+//! | `POST /v1/convai/test-invocations/{id}/resubmit` | the named runs are pending again; `200 {}` |
+//!
+//! **Listing tests**: `page_size` 1..=100 (default 30, the bounds read from the spec),
+//! `search` (the name contains it, case-insensitive), `parent_folder_id` (direct children;
+//! `root` for the root; absent: everything at any depth), `types` (repeated keys,
+//! `types=llm&types=tool`; `folder` includes folders), `include_folders` (deprecated: folders
+//! when `types` is absent; without either, folders are left out), `sort_mode`
+//! (`folders_first` puts folders before tests), `sharing_mode` (`shared_with_me`: what others
+//! shared with the caller). Cursors are positions, not offsets: items created while a client
+//! pages do not shift the rest of the listing. A cursor is valid only for the filters that
+//! issued it.
+//!
+//! # Runs and their outcome
+//!
+//! A run finishes [`FakeServerBuilder::run_duration`] (300 ms by default) after it is
+//! submitted, staggered by up to 3/8 more so runs finish at slightly different times, twice as
+//! long for a test whose name contains [`SLOW_MARKER`] (`[slow]`); every run is done after
+//! [`FakeServer::max_run_duration`]. The outcome is deterministic ([`expected_status`]): a test
+//! whose name contains [`FAIL_MARKER`] (`[fail]`) fails, with a `condition_result` whose
+//! rationale says why; every other test passes. With `repeat_count` > 1 each test runs that
+//! many times, `bucketing_status` is `pending` until every run is done and then `completed`,
+//! and `result_groups` then holds one bucket per outcome per test. Resubmitting re-runs the
+//! named runs under the test's *current* name: rename a `[fail]` test and resubmit, and it
+//! passes. Progress follows `tokio::time::Instant`, so tests may drive it with
+//! `tokio::time::pause()` and `advance()`.
+//!
+//! The seeded invocations are history: their runs (generated from their counts, on their
+//! agent's tests) do not change, and the newest is forever in progress, unless resubmitted.
+//!
+//! # Errors, as the API answers them
 //!
 //! - **auth**: the `xi-api-key` header must equal [`FakeServer::api_key`]; otherwise
 //!   `401 {"detail":{"status":"invalid_api_key","message":"Invalid API key"}}`;
-//! - **filter**: `agent_id` keeps that agent's invocations (an empty value means no filter);
-//! - **pagination**: newest first; `page_size` defaults to 30, and outside `1..=100` (the
-//!   spec's bounds) or not an integer it is refused with FastAPI's 422 body,
-//!   `{"detail":[{"loc":["query","page_size"],"msg":..,"type":..,"input":..}]}`; pages carry
-//!   `has_more`, an opaque `next_cursor` (`null` on the last page) and
-//!   `meta: {total, page, page_size}` (`page` 1-based). A cursor the server did not issue, or
-//!   one issued for another `agent_id` filter, gets a 422 with `loc: ["query","cursor"]`;
-//! - **other paths** get `404 {"detail":"Not Found"}`, other methods `405` with `Allow: GET`;
-//! - **data**: deterministic for a seed: `N` invocations over `M` agents with realistic
-//!   titles, counts (`passed + failed + pending == test_run_count`) and timestamps, and every
-//!   value of every enum of the schema (see [`FakeServerBuilder`]);
-//! - **faults**: [`FakeServer::fail_next`] and [`FakeServer::set_latency`].
+//! - **routing** (before auth, in Starlette's order): unknown paths get
+//!   `404 {"detail":"Not Found"}`, a method the route lacks `405` with `Allow`; a path that
+//!   matches a route with a parameter is that route (`GET /agent-testing/create` looks up the
+//!   test `create`);
+//! - **422**, FastAPI/pydantic v2's body, `{"detail":[{"type","loc","msg","input","ctx"?}]}`:
+//!   query parameters (integers and their bounds, booleans, enums), JSON that does not parse
+//!   (`json_invalid`, `loc: ["body", offset]`), an empty body (`missing`), a missing or unknown
+//!   `type` tag (`union_tag_not_found` / `union_tag_invalid`), a missing or mistyped field
+//!   (`missing`, `string_type`, ..., located under the tag: `["body","llm","name"]`), and the
+//!   spec's bounds (`simulation_max_turns` 1..=50, `repeat_count` 1..=50, `tests` 1..=5000
+//!   items, ...). Pydantic reports every error; the fake reports the first one of a body
+//!   (every one of the query);
+//! - **404** for an unknown id (test, folder, agent, invocation, run; a `run-tests` naming an
+//!   unknown test): `{"detail":{"status":"test_not_found","message":..}}`;
+//! - **409** `folder_not_empty` for deleting a folder with children without `force=true` (the
+//!   spec declares only 422 here, but the request is well-formed: FastAPI would not refuse it,
+//!   the application would, and a conflict with the resource's state is a 409), and
+//!   `invalid_move` for moving a folder into itself.
 //!
-//! Pages are built from the generated [`types`](crate::types) and serialised with serde, so
-//! the fake serves exactly the schema the client is generated from. Every request is
-//! recorded ([`FakeServer::requests`]) for assertions.
+//! # Data and knobs
+//!
+//! - **demo data**, deterministic for a seed: every agent of [`FakeServer::agent_ids`] has a
+//!   test suite (see [`FakeServer::demo_agent_id`]), and `N` seeded invocations over those
+//!   agents with realistic titles, counts and timestamps, covering every enum value of the
+//!   listing's schema (see [`FakeServerBuilder`]);
+//! - **unknown fields**: the live API sends fields the pinned spec lacks; so does the fake
+//!   ([`LIVE_ONLY_FIELDS`]), so clients are tested against them;
+//! - **faults**, on every route: [`FakeServer::fail_next`] (429 with `Retry-After`, 5xx, ...)
+//!   and [`FakeServer::set_latency`];
+//! - every request is recorded ([`FakeServer::requests`]), body included.
 //!
 //! The server runs on the tokio runtime of the caller: call [`FakeServer::start`] (or
 //! [`FakeServerBuilder::start`]) from within a runtime. It stops when the `FakeServer` is
 //! dropped.
+//!
+//! ```
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use elevenlabs_agent_tests::fake::{self, FakeServer};
+//! use elevenlabs_agent_tests::types::{SingleTestRunRequestModel, TestRunStatus};
+//!
+//! let server = FakeServer::builder().run_duration(Duration::from_millis(50)).start().await?;
+//! let client = server.client();
+//!
+//! // Run the demo agent's suite.
+//! let agent = server.demo_agent_id().expect("the default data has agents");
+//! let tests: Vec<SingleTestRunRequestModel> = server
+//!     .attached_tests(agent)
+//!     .into_iter()
+//!     .map(|test_id| SingleTestRunRequestModel::builder().test_id(test_id).try_into())
+//!     .collect::<Result<_, _>>()?;
+//! let invocation = client
+//!     .run_tests()
+//!     .agent_id(agent)
+//!     .body_map(|b| b.tests(tests))
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! assert!(invocation.test_runs.iter().all(|r| r.status == TestRunStatus::Pending));
+//!
+//! // Once the runs are done: `[fail]` tests failed, the others passed.
+//! tokio::time::sleep(server.max_run_duration()).await;
+//! let done = client.get_test_invocation().test_invocation_id(&invocation.id).send().await?;
+//! for run in &done.test_runs {
+//!     assert_eq!(run.status, fake::expected_status(&run.test_name));
+//! }
+//! assert!(done.test_runs.iter().any(|r| r.status == TestRunStatus::Failed));
+//! # Ok(()) }
+//! ```
+//!
+//! The listing, page by page:
 //!
 //! ```
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -206,7 +306,8 @@ impl FakeServerBuilder {
     /// name contains [`SLOW_MARKER`]: every run is done after
     /// [`FakeServer::max_run_duration`]. Progress follows `tokio::time::Instant`, so a paused
     /// test clock (`tokio::time::pause`/`advance`) drives it. `Duration::ZERO` finishes runs
-    /// at once (the response of `run-tests` still shows them `pending`).
+    /// as soon as the clock moves on (the response of `run-tests` still shows them
+    /// `pending`).
     pub fn run_duration(mut self, duration: Duration) -> Self {
         self.run_duration = duration;
         self

@@ -128,8 +128,9 @@ pub(crate) enum Outcome {
 pub(crate) enum Progress {
     /// Seeded history: never changes (a `None` stays pending).
     Fixed(Option<Outcome>),
-    /// Pending until `finish_at`, then `outcome`.
+    /// Pending at `since` (its submission) and until `finish_at`, then `outcome`.
     Timed {
+        since: Instant,
         finish_at: Instant,
         finish_unix: i64,
         outcome: Outcome,
@@ -161,8 +162,11 @@ impl Run {
         match &self.progress {
             Progress::Fixed(o) => *o,
             Progress::Timed {
-                finish_at, outcome, ..
-            } => (now >= *finish_at).then_some(*outcome),
+                since,
+                finish_at,
+                outcome,
+                ..
+            } => (now >= *finish_at && now > *since).then_some(*outcome),
         }
     }
 }
@@ -697,14 +701,15 @@ impl Store {
         }
     }
 
-    /// Runs `specs` (each `repeat_count` times) on `agent_id`; returns the new invocation.
+    /// Runs `specs` (each `repeat_count` times) on `agent_id`; returns the new invocation and
+    /// the instant of its submission (at which every run is pending).
     pub(crate) fn run_tests(
         &mut self,
         agent_id: &str,
         branch_id: Option<String>,
         specs: Vec<RunSpec>,
         repeat_count: i64,
-    ) -> &Invocation {
+    ) -> (&Invocation, Instant) {
         let now = Instant::now();
         let now_unix = self.clock.unix_at(now);
         let id = self.new_id("ti_", 20);
@@ -759,8 +764,9 @@ impl Store {
             }),
             runs,
         };
+        let index = self.created.len();
         self.created.push(invocation);
-        self.created.last().expect("just pushed")
+        (&self.created[index], now)
     }
 
     fn new_run(
@@ -905,6 +911,7 @@ pub(crate) fn schedule(clock: Clock, base: Duration, run: &mut Run, k: usize, no
     let finish_at = now + duration_of(base, &run.test_name, k);
     run.submitted_unix = clock.unix_at(now);
     run.progress = Progress::Timed {
+        since: now,
         finish_at,
         finish_unix: clock.unix_at(finish_at),
         outcome: if has_marker(&run.test_name, FAIL_MARKER) {

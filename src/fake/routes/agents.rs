@@ -2,7 +2,6 @@
 
 use hyper::StatusCode;
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
 use super::Ctx;
 use crate::fake::http::{Bound, Resp, json_response, not_found, ok, param, parse_body};
@@ -123,8 +122,9 @@ pub(crate) fn run_tests(ctx: &Ctx<'_>, agent_id: &str) -> Resp {
         })
         .collect();
     let repeat = body.repeat_count.get().min(50) as i64;
-    let invocation = store.run_tests(agent_id, body.branch_id, specs, repeat);
-    let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
+    let (invocation, submitted) = store.run_tests(agent_id, body.branch_id, specs, repeat);
+    // As of the submission: every run pending, even with a zero run duration.
+    let mut json = serde_json::to_value(invocation.detail(submitted)).unwrap_or(Value::Null);
     detail_extras(&mut json, invocation);
     json_response(StatusCode::OK, &json)
 }
