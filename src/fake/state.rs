@@ -81,6 +81,10 @@ impl Kind {
     }
 }
 
+/// A test's definition: the create/update body's fields as serialised by the generated
+/// type, without `name`, `parent_folder_id` and the `type` tag.
+pub(crate) type Definition = Map<String, Value>;
+
 /// A test or a folder.
 #[derive(Clone, Debug)]
 pub(crate) struct Entity {
@@ -229,12 +233,10 @@ impl Invocation {
         let runs: Vec<UnitTestRunResponseModel> =
             self.runs.iter().map(|r| self.run_model(r, now)).collect();
         let all_done = runs.iter().all(|r| r.status != TestRunStatus::Pending);
-        let bucketing_status = (self.repeat_count > 1).then(|| {
-            if all_done {
-                BucketingStatus::Completed
-            } else {
-                BucketingStatus::Pending
-            }
+        let bucketing_status = (self.repeat_count > 1).then_some(if all_done {
+            BucketingStatus::Completed
+        } else {
+            BucketingStatus::Pending
         });
         let result_groups = if self.repeat_count > 1 && all_done {
             self.result_groups(&runs)
@@ -449,7 +451,7 @@ impl Store {
     pub(crate) fn new(seed: u64, run_duration: Duration) -> Store {
         Store {
             clock: Clock::new(),
-            rng: SplitMix64::new(mix64(seed ^ 0x5EED_0F_F4CE)),
+            rng: SplitMix64::new(mix64(seed ^ 0x005E_ED0F_F4CE)),
             next_seq: 0,
             run_duration,
             agents: Vec::new(),

@@ -6,10 +6,10 @@
 //! `[fail]` test inside a nested folder. Definitions are built as JSON and parsed with the
 //! generated `Create*Request` types, like a request body, so they are valid by construction.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::data::DataSet;
-use super::state::{Agent, Kind, Store};
+use super::state::{Agent, Definition, Kind, Store};
 use crate::types::CreateTestBody;
 
 /// One test of a suite: name, kind, folder (an index into the suite's folders).
@@ -139,20 +139,18 @@ fn definition(name: &str, kind: Kind) -> Value {
     }
 }
 
+/// A test body split into (name, parent folder, definition).
+pub(crate) type SplitBody = (String, Option<String>, Definition);
+
 /// Splits a parsed create body into (kind, name, parent, definition).
-pub(crate) fn split_create(
-    body: &CreateTestBody,
-) -> Option<(Kind, String, Option<String>, Map<String, Value>)> {
+pub(crate) fn split_create(body: &CreateTestBody) -> Option<(Kind, SplitBody)> {
     let kind = Kind::from_tag(body.kind()?)?;
-    let (name, parent, def) = split_definition(serde_json::to_value(body).ok()?)?;
-    Some((kind, name, parent, def))
+    Some((kind, split_definition(serde_json::to_value(body).ok()?)?))
 }
 
 /// Splits a serialised create or update body into (name, parent, definition): the definition
 /// is every other field but the tag.
-pub(crate) fn split_definition(
-    body: Value,
-) -> Option<(String, Option<String>, Map<String, Value>)> {
+pub(crate) fn split_definition(body: Value) -> Option<SplitBody> {
     let Value::Object(mut def) = body else {
         return None;
     };
@@ -198,7 +196,7 @@ pub(crate) fn seed(store: &mut Store, data: &DataSet) {
         for (k, spec) in suite.tests.iter().enumerate() {
             let body: Option<CreateTestBody> =
                 serde_json::from_value(definition(spec.name, spec.kind)).ok();
-            let Some((kind, name, _, def)) = body.as_ref().and_then(split_create) else {
+            let Some((kind, (name, _, def))) = body.as_ref().and_then(split_create) else {
                 continue;
             };
             let parent = spec.folder.and_then(|f| folder_ids.get(f).cloned());

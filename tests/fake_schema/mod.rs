@@ -25,7 +25,7 @@ pub fn generated_spec_schema(root: &str) -> Value {
 }
 
 fn spec_schema_in(path: &std::path::Path, root: &str) -> Value {
-    let spec: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let spec: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
 
     fn convert(schema: &Value, strict: bool) -> Value {
         match schema {

@@ -170,7 +170,7 @@ pub(crate) fn create(ctx: &Ctx<'_>) -> Resp {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Some((kind, name, parent, def)) = split_create(&body) else {
+    let Some((kind, (name, parent, def))) = split_create(&body) else {
         return unprocessable(vec![verr(
             vec![json!("body")],
             "value_error",

@@ -11,7 +11,7 @@ use crate::fake::http::{
     Bound, Resp, json_response, not_found, param, parse_body, parse_int_param, query_error,
     unprocessable,
 };
-use crate::fake::state::{Invocation, detail_extras, schedule, summary_extras};
+use crate::fake::state::{Definition, Invocation, Kind, detail_extras, schedule, summary_extras};
 use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
     TestInvocationSummaryResponseModel,
@@ -186,6 +186,9 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
     json_response(StatusCode::OK, &json)
 }
 
+/// A test's current name, kind and definition.
+type CurrentTest = (String, Kind, Definition);
+
 /// `POST /test-invocations/{id}/resubmit`: the named runs are pending again and finish after
 /// the run duration, with the outcome of the rule for the test's current name. `200 {}`.
 pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
@@ -214,14 +217,7 @@ pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
         store.materialized.insert(id.to_owned(), invocation);
     }
     // The current name and definition of each test (a renamed test is re-run as renamed).
-    let current: Vec<(
-        String,
-        Option<(
-            String,
-            crate::fake::state::Kind,
-            serde_json::Map<String, Value>,
-        )>,
-    )> = body
+    let current: Vec<(String, Option<CurrentTest>)> = body
         .test_run_ids
         .iter()
         .map(|r| {
