@@ -880,53 +880,125 @@ async fn repeat_count_gives_result_groups_once_bucketing_completes() {
     .await
 }
 
+/// With a paused clock, the runtime auto-advances to the next timer whenever it is idle (the
+/// client's pool and request timers among them): the run duration and the request timeout are
+/// far beyond any of those, and the bound on the test is longer than every advance.
 #[tokio::test(start_paused = true)]
 async fn a_paused_clock_drives_the_runs() {
-    let server = FakeServer::builder()
-        .run_duration(Duration::from_secs(60))
-        .start()
-        .await
-        .unwrap();
-    let client = server
-        .client_builder()
-        .timeout(Duration::from_secs(3600))
-        .build()
-        .unwrap();
-    let agent = server.agent_ids()[1].clone(); // every test passes
-    let tests: Vec<types::SingleTestRunRequestModel> = server
-        .attached_tests(&agent)
-        .iter()
-        .map(|id| serde_json::from_value(json!({"test_id": id})).unwrap())
-        .collect();
-    let inv = client
-        .run_tests()
-        .agent_id(&agent)
-        .body_map(|b| b.tests(tests))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let get = || {
-        client
-            .get_test_invocation()
-            .test_invocation_id(&inv.id)
-            .send()
-    };
-    // Auto-advance may move the clock a little while requests are in flight, never a minute.
-    let now = get().await.unwrap().into_inner();
-    assert!(
-        now.test_runs
+    const DAY: Duration = Duration::from_secs(86_400);
+    let test = async {
+        let server = FakeServer::builder()
+            .run_duration(DAY)
+            .start()
+            .await
+            .unwrap();
+        let client = server.client_builder().timeout(100 * DAY).build().unwrap();
+        let agent = server.agent_ids()[1].clone(); // every test passes
+        let tests: Vec<types::SingleTestRunRequestModel> = server
+            .attached_tests(&agent)
             .iter()
-            .all(|r| r.status == TestRunStatus::Pending)
-    );
-    tokio::time::advance(server.max_run_duration()).await;
-    let later = get().await.unwrap().into_inner();
-    assert!(
-        later
+            .map(|id| serde_json::from_value(json!({"test_id": id})).unwrap())
+            .collect();
+        let inv = client
+            .run_tests()
+            .agent_id(&agent)
+            .body_map(|b| b.tests(tests))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let get = || {
+            client
+                .get_test_invocation()
+                .test_invocation_id(&inv.id)
+                .send()
+        };
+        let now = get().await.unwrap().into_inner();
+        assert!(
+            now.test_runs
+                .iter()
+                .all(|r| r.status == TestRunStatus::Pending)
+        );
+        tokio::time::advance(server.max_run_duration()).await;
+        let later = get().await.unwrap().into_inner();
+        assert!(
+            later
+                .test_runs
+                .iter()
+                .all(|r| r.status == TestRunStatus::Passed)
+        );
+    };
+    tokio::time::timeout(1000 * DAY, test)
+        .await
+        .expect("test timed out");
+}
+
+#[tokio::test]
+async fn resubmitting_a_seeded_run_brings_it_to_life() {
+    bounded(async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::from_millis(50))
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        // A seeded invocation with a failed run.
+        let seeded = server
+            .invocations()
+            .iter()
+            .find(|i| i.failed_count > 0 && i.pending_count == 0)
+            .unwrap()
+            .clone();
+        let inv = client
+            .get_test_invocation()
+            .test_invocation_id(&seeded.id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        // Seeded history is stable across requests.
+        let again = client
+            .get_test_invocation()
+            .test_invocation_id(&seeded.id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&inv).unwrap(),
+            serde_json::to_value(again.into_inner()).unwrap()
+        );
+        let failed = inv
             .test_runs
             .iter()
-            .all(|r| r.status == TestRunStatus::Passed)
-    );
+            .find(|r| r.status == TestRunStatus::Failed)
+            .unwrap();
+        client
+            .resubmit_test_invocation()
+            .test_invocation_id(&seeded.id)
+            .body_map(|b| {
+                b.test_run_ids(vec![failed.test_run_id.clone()])
+                    .agent_id(seeded.agent_id.clone().unwrap())
+            })
+            .send()
+            .await
+            .unwrap();
+        let summary = server
+            .all_invocations()
+            .into_iter()
+            .find(|i| i.id == seeded.id)
+            .unwrap();
+        assert_eq!(summary.pending_count, 1);
+        assert_eq!(summary.failed_count, seeded.failed_count - 1);
+        let done = settle(&client, &seeded.id, Duration::from_secs(10)).await;
+        let rerun = done
+            .test_runs
+            .iter()
+            .find(|r| r.test_run_id == failed.test_run_id)
+            .unwrap();
+        assert_eq!(rerun.status, expected_status(&rerun.test_name));
+        assert_eq!(done.test_runs.len() as i64, seeded.test_run_count);
+    })
+    .await
 }
 
 #[tokio::test]

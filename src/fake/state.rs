@@ -959,3 +959,64 @@ pub(crate) fn detail_extras(body: &mut Value, invocation: &Invocation) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_case_insensitive() {
+        assert!(has_marker("Refund [FAIL]", FAIL_MARKER));
+        assert!(has_marker("x [Slow] y", SLOW_MARKER));
+        assert!(!has_marker("fail", FAIL_MARKER));
+    }
+
+    #[test]
+    fn durations_are_staggered_and_doubled_for_slow_tests() {
+        let base = Duration::from_millis(800);
+        let d: Vec<u64> = (0..5)
+            .map(|k| duration_of(base, "t", k).as_millis() as u64)
+            .collect();
+        assert_eq!(d, [800, 900, 1000, 1100, 800]);
+        assert_eq!(
+            duration_of(base, "t [slow]", 3),
+            Duration::from_millis(2200)
+        );
+        // The documented bound, `max_run_duration`.
+        assert!(duration_of(base, "t [slow]", 3) <= base * 22 / 8);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timed_run_is_pending_at_submission_then_takes_the_rule() {
+        let clock = Clock::new();
+        let mut run = Run {
+            id: "tr_1".into(),
+            test_id: "t".into(),
+            test_name: "Broken [fail]".into(),
+            kind: Kind::Llm,
+            definition: None,
+            agent_id: "a".into(),
+            branch_id: None,
+            root_folder_id: None,
+            root_folder_name: None,
+            workflow_node_id: None,
+            submitted_unix: 0,
+            version_id: "v".into(),
+            progress: Progress::Fixed(None),
+        };
+        let now = Instant::now();
+        schedule(clock, Duration::ZERO, &mut run, 0, now);
+        assert_eq!(
+            run.outcome(now),
+            None,
+            "pending at submission, even with no duration"
+        );
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(run.outcome(Instant::now()), Some(Outcome::Failed));
+        run.test_name = "Fixed".into();
+        schedule(clock, Duration::from_secs(1), &mut run, 0, Instant::now());
+        assert_eq!(run.outcome(Instant::now()), None);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(run.outcome(Instant::now()), Some(Outcome::Passed));
+    }
+}
