@@ -1504,3 +1504,83 @@ async fn demo_data_has_suites_for_every_agent() {
     })
     .await
 }
+
+#[tokio::test]
+async fn garbage_never_breaks_the_server() {
+    bounded(async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::MAX)
+            .start()
+            .await
+            .unwrap();
+        let agent = server.demo_agent_id().unwrap().to_owned();
+        let test = server.attached_tests(&agent)[0].clone();
+        let folder = server.folders()[0].id.clone();
+        let seeded = server.invocations()[0].id.clone();
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let bodies: Vec<Option<String>> = vec![
+            None,
+            Some(String::new()),
+            Some("null".into()),
+            Some("[]".into()),
+            Some("{}".into()),
+            Some("\"x\"".into()),
+            Some("1e999".into()),
+            Some(deep),
+            Some("{\"type\": null, \"name\": []}".into()),
+            Some("{\"type\": \"llm\", \"name\": \"n\", \"chat_history\": [{\"role\": 5}]}".into()),
+            Some("{\"type\": \"tool\", \"name\": \"n\", \"tool_call_parameters\": {\"parameters\": [{\"path\": \"p\", \"eval\": {\"type\": \"nope\"}}]}}".into()),
+            Some(format!("{{\"tests\": [{{\"test_id\": \"{test}\"}}], \"repeat_count\": 18446744073709551615}}")),
+            Some(format!("{{\"tests\": [{{\"test_id\": \"{test}\"}}], \"repeat_count\": -1}}")),
+            Some("{\"test_run_ids\": [\"x\"], \"agent_id\": 1}".into()),
+            Some("{\"entity_ids\": [\"é\"], \"move_to\": \"\u{0}\"}".into()),
+            Some("\u{feff}{}".into()),
+        ];
+        let routes: Vec<(reqwest::Method, String)> = vec![
+            (reqwest::Method::GET, "/v1/convai/agent-testing?page_size=-0&types=&cursor=%00".into()),
+            (reqwest::Method::POST, "/v1/convai/agent-testing/create".into()),
+            (reqwest::Method::PUT, format!("/v1/convai/agent-testing/{test}")),
+            (reqwest::Method::POST, "/v1/convai/agent-testing/summaries".into()),
+            (reqwest::Method::POST, "/v1/convai/agent-testing/bulk-move".into()),
+            (reqwest::Method::POST, "/v1/convai/agent-testing/folders".into()),
+            (reqwest::Method::PATCH, format!("/v1/convai/agent-testing/folders/{folder}")),
+            (reqwest::Method::POST, format!("/v1/convai/agents/{agent}/run-tests")),
+            (reqwest::Method::GET, format!("/v1/convai/agents/{agent}?branch_id=%FF")),
+            (reqwest::Method::POST, format!("/v1/convai/test-invocations/{seeded}/resubmit")),
+            (reqwest::Method::GET, "/v1/convai/test-invocations?page_size=1&cursor=zzzzzzzzzzzzzzzzzzzzzzzz".into()),
+            (reqwest::Method::HEAD, format!("/v1/convai/test-invocations/{seeded}")),
+            (reqwest::Method::GET, "/v1/convai/agent-testing/%2F..%2F".into()),
+        ];
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::new();
+        for (method, path) in &routes {
+            for body in &bodies {
+                let mut request = http
+                    .request(method.clone(), format!("{}{path}", server.url()))
+                    .header("xi-api-key", server.api_key());
+                if let Some(body) = body {
+                    request = request.body(body.clone());
+                }
+                let response = request.send().await.expect("the server answers");
+                let status = response.status().as_u16();
+                assert!(
+                    [200, 204, 404, 405, 409, 422].contains(&status),
+                    "{method} {path} {body:?}: {status}"
+                );
+            }
+        }
+        // Nothing was run: every run-tests body above is refused.
+        assert!(server.created_invocations().is_empty());
+        // Still serving, and the longest duration saturates instead of overflowing.
+        let (status, _, page) = raw(&server, reqwest::Method::GET, "/v1/convai/test-invocations", None).await;
+        assert_eq!(status, 200);
+        assert!(page["results"].as_array().is_some_and(|r| !r.is_empty()));
+        assert_eq!(server.max_run_duration(), Duration::MAX);
+        let body = json!({"tests": [{"test_id": test}]}).to_string();
+        let (status, _, inv) = raw(&server, reqwest::Method::POST, &format!("/v1/convai/agents/{agent}/run-tests"), Some(&body)).await;
+        assert_eq!(status, 200, "{inv}");
+        let (_, _, inv) = raw(&server, reqwest::Method::GET, &format!("/v1/convai/test-invocations/{}", inv["id"].as_str().unwrap()), None).await;
+        assert_eq!(inv["test_runs"][0]["status"], "pending");
+    })
+    .await
+}

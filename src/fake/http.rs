@@ -372,7 +372,9 @@ pub(crate) fn check_bounds(body: &Value, loc: &[Value], rules: &[(&str, Bound)])
         at.push(json!(field));
         match bound {
             Bound::Int(min, max) => {
-                if let Some(n) = value.as_i64() {
+                // An integer beyond i64 (serde reads it as u64) is above any bound.
+                let n = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX));
+                if let Some(n) = n {
                     if n < *min {
                         errors.push(verr(
                             at,

@@ -540,7 +540,7 @@ impl FakeServer {
     /// The longest a run submitted now can take: `2.75 × run_duration` (a `[slow]` test in the
     /// slowest position). Every run submitted before `now - max_run_duration()` is finished.
     pub fn max_run_duration(&self) -> Duration {
-        self.run_duration() * 22 / 8
+        state::scale(self.run_duration(), 22, 8)
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, state::Store> {

@@ -899,18 +899,26 @@ impl Store {
 /// The simulated duration of the `k`-th run of a submission: `base` × (1 + (k mod 4)/8),
 /// doubled for a `[slow]` test.
 pub(crate) fn duration_of(base: Duration, test_name: &str, k: usize) -> Duration {
-    let d = base * (8 + (k % 4) as u32) / 8;
-    if has_marker(test_name, SLOW_MARKER) {
-        d * 2
+    let slow = if has_marker(test_name, SLOW_MARKER) {
+        2
     } else {
-        d
-    }
+        1
+    };
+    scale(base, (8 + (k % 4) as u32) * slow, 8)
+}
+
+/// `d × num / den`, saturating (a huge `run_duration` must not overflow).
+pub(crate) fn scale(d: Duration, num: u32, den: u32) -> Duration {
+    d.checked_mul(num).map_or(Duration::MAX, |d| d / den)
 }
 
 /// (Re)starts `run` at `now`: pending, finishing after its duration with the rule's outcome
 /// (`failed` when its name has [`FAIL_MARKER`], else `passed`).
 pub(crate) fn schedule(clock: Clock, base: Duration, run: &mut Run, k: usize, now: Instant) {
-    let finish_at = now + duration_of(base, &run.test_name, k);
+    // Saturating: a run that would finish past what `Instant` holds finishes in 30 years.
+    let finish_at = now
+        .checked_add(duration_of(base, &run.test_name, k))
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400));
     run.submitted_unix = clock.unix_at(now);
     run.progress = Progress::Timed {
         since: now,
