@@ -1584,3 +1584,73 @@ async fn garbage_never_breaks_the_server() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_get_distinct_invocations() {
+    bounded(async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::from_millis(30))
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let tasks: Vec<_> = server
+            .agent_ids()
+            .iter()
+            .cycle()
+            .take(8)
+            .map(|agent| {
+                let client = client.clone();
+                let agent = agent.clone();
+                let tests: Vec<types::SingleTestRunRequestModel> = server
+                    .attached_tests(&agent)
+                    .iter()
+                    .map(|id| serde_json::from_value(json!({"test_id": id})).unwrap())
+                    .collect();
+                tokio::spawn(async move {
+                    client
+                        .run_tests()
+                        .agent_id(&agent)
+                        .body_map(|b| b.tests(tests))
+                        .send()
+                        .await
+                        .map(|r| r.into_inner().id)
+                })
+            })
+            .collect();
+        let mut ids = BTreeSet::new();
+        for task in tasks {
+            ids.insert(task.await.unwrap().unwrap());
+        }
+        assert_eq!(ids.len(), 8);
+        let page = client
+            .list_test_invocations()
+            .page_size(8u64)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let listed: BTreeSet<String> = page.results.into_iter().map(|i| i.id).collect();
+        assert_eq!(listed, ids, "the created invocations come first");
+        for id in &ids {
+            let done = settle(&client, id, Duration::from_secs(10)).await;
+            assert!(
+                done.test_runs
+                    .iter()
+                    .all(|r| r.status == expected_status(&r.test_name))
+            );
+        }
+        let runs: BTreeSet<String> = server
+            .created_invocations()
+            .iter()
+            .flat_map(|i| i.test_runs.iter().map(|r| r.test_run_id.clone()))
+            .collect();
+        let total: usize = server
+            .created_invocations()
+            .iter()
+            .map(|i| i.test_runs.len())
+            .sum();
+        assert_eq!(runs.len(), total, "run ids are unique");
+    })
+    .await
+}
