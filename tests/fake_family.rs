@@ -1165,6 +1165,30 @@ async fn validation_errors_are_fastapi_shaped_and_follow_the_spec() {
             assert!(first.get("input").is_some(), "pydantic's input: {json}");
         }
 
+        // Every missing field of the top level at once, as pydantic does.
+        let (status, _, json) = raw(
+            &server,
+            reqwest::Method::POST,
+            "/v1/convai/test-invocations/x/resubmit",
+            Some("{}"),
+        )
+        .await;
+        assert_eq!(status, 422);
+        let locs: Vec<&Value> = json["detail"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| &d["loc"])
+            .collect();
+        assert_eq!(
+            locs,
+            [
+                &json!(["body", "agent_id"]),
+                &json!(["body", "test_run_ids"])
+            ]
+        );
+        assert_valid(&error_schema, &json, "resubmit {}");
+
         // Through the crate, a 422 is the typed validation error.
         let err = server
             .client()

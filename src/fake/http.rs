@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -270,10 +271,36 @@ fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// Parses `value` (found at `loc`) as `T`, turning serde's first error into pydantic's shape.
-pub(crate) fn parse_typed<T: DeserializeOwned>(
+pub(crate) fn parse_typed<T: DeserializeOwned + JsonSchema>(
     value: &Value,
     loc: &[Value],
 ) -> Result<T, Vec<Value>> {
+    // Pydantic reports every missing field of an object at once: do so for the top level,
+    // whose required fields the generated type's schema lists (serde stops at the first).
+    if let Value::Object(map) = value {
+        let schema = schemars::schema_for!(T);
+        let missing: Vec<Value> = schema
+            .schema
+            .object
+            .iter()
+            .flat_map(|o| o.required.iter())
+            .filter(|name| !map.contains_key(name.as_str()))
+            .map(|name| {
+                let mut at = loc.to_vec();
+                at.push(json!(name));
+                verr(
+                    at,
+                    "missing",
+                    "Field required".to_owned(),
+                    value.clone(),
+                    None,
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+    }
     serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
         let mut path: Vec<Value> = loc.to_vec();
         let mut at = value;
@@ -425,7 +452,7 @@ pub(crate) fn check_bounds(body: &Value, loc: &[Value], rules: &[(&str, Bound)])
 }
 
 /// Parses a JSON body as `T` and checks `rules`; any failure is FastAPI's 422.
-pub(crate) fn parse_body<T: DeserializeOwned>(
+pub(crate) fn parse_body<T: DeserializeOwned + JsonSchema>(
     body: &[u8],
     rules: &[(&str, Bound)],
 ) -> Result<(T, Value), Resp> {
@@ -443,7 +470,7 @@ pub(crate) fn parse_body<T: DeserializeOwned>(
 /// do: a missing or unknown tag is `union_tag_not_found` / `union_tag_invalid`, and errors
 /// inside a kind are located under the tag (`["body", "llm", "name"]`). `rules` are keyed by
 /// the tag.
-pub(crate) fn parse_tagged_body<T: DeserializeOwned>(
+pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
     body: &[u8],
     known: &[&str],
     rules: &dyn Fn(&str) -> Vec<(&'static str, Bound)>,

@@ -65,8 +65,9 @@
 //!   `type` tag (`union_tag_not_found` / `union_tag_invalid`), a missing or mistyped field
 //!   (`missing`, `string_type`, ..., located under the tag: `["body","llm","name"]`), and the
 //!   spec's bounds (`simulation_max_turns` 1..=50, `repeat_count` 1..=50, `tests` 1..=5000
-//!   items, ...). Pydantic reports every error; the fake reports the first one of a body
-//!   (every one of the query);
+//!   items, ...). Pydantic reports every error; the fake reports every invalid query
+//!   parameter and every missing top-level field of a body at once, otherwise the first
+//!   error of a body;
 //! - **404** for an unknown id (test, folder, agent, invocation, run; a `run-tests` naming an
 //!   unknown test): `{"detail":{"status":"test_not_found","message":..}}`;
 //! - **409** `folder_not_empty` for deleting a folder with children without `force=true` (the
