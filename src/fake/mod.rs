@@ -1,31 +1,133 @@
 //! An embedded fake of the Tests API (cargo feature `fake`), to try the crate without an
-//! account and to test your own code against a faithful server instead of the real service.
+//! account and to test your own code against a faithful, stateful server instead of the real
+//! service.
 //!
-//! [`FakeServer`] is an in-process HTTP/1.1 server on `127.0.0.1` (a free port) that serves
-//! `GET /v1/convai/test-invocations` as the real API does:
+//! [`FakeServer`] is an in-process HTTP/1.1 server on `127.0.0.1` (a free port) serving the
+//! whole Tests family of the spec, every response built from the generated
+//! [`types`](crate::types) and every request body parsed with them, so it cannot drift from the
+//! schema the client is generated from.
+//!
+//! # Routes
+//!
+//! | route | what it does |
+//! | --- | --- |
+//! | `GET /v1/convai/agent-testing` | tests (and folders), newest first; filters below; cursor pagination |
+//! | `POST /v1/convai/agent-testing/create` | creates an `llm`, `tool` or `simulation` test (body tagged by `type`) |
+//! | `GET/PUT/DELETE /v1/convai/agent-testing/{test_id}` | the kind's `Get*ResponseModel` with `type`; `PUT` replaces the definition (the kind cannot change); `DELETE` answers `200 {}` |
+//! | `POST /v1/convai/agent-testing/summaries` | summaries of `test_ids` (unknown ids are left out; duplicates are a 422) |
+//! | `POST /v1/convai/agent-testing/folders` | creates a folder (`parent_folder_id` nests it) |
+//! | `GET/PATCH/DELETE /v1/convai/agent-testing/folders/{folder_id}` | the folder with `children_count` and `folder_path` (root to itself); `PATCH` renames; `DELETE` answers `204` |
+//! | `POST /v1/convai/agent-testing/bulk-move` | moves tests and folders (`move_to` absent: the root); `200 {}` |
+//! | `GET /v1/convai/agents/{agent_id}` | a demo agent, its tests in `platform_settings.testing.attached_tests` |
+//! | `POST /v1/convai/agents/{agent_id}/run-tests` | a new invocation, every run `pending` |
+//! | `GET /v1/convai/test-invocations` | invocations, newest first (created ones before the seeded ones), `agent_id` filter, counts as of the request |
+//! | `GET /v1/convai/test-invocations/{id}` | the invocation and its runs, status as of the request |
+//! | `POST /v1/convai/test-invocations/{id}/resubmit` | the named runs are pending again; `200 {}` |
+//!
+//! **Listing tests**: `page_size` 1..=100 (default 30, the bounds read from the spec),
+//! `search` (the name contains it, case-insensitive), `parent_folder_id` (direct children;
+//! `root` for the root; absent: everything at any depth), `types` (repeated keys,
+//! `types=llm&types=tool`; `folder` includes folders), `include_folders` (deprecated: folders
+//! when `types` is absent; without either, folders are left out), `sort_mode`
+//! (`folders_first` puts folders before tests), `sharing_mode` (`shared_with_me`: what others
+//! shared with the caller). Cursors are positions, not offsets: items created while a client
+//! pages do not shift the rest of the listing. A cursor is valid only for the filters that
+//! issued it.
+//!
+//! # Runs and their outcome
+//!
+//! A run finishes [`FakeServerBuilder::run_duration`] (300 ms by default) after it is
+//! submitted, staggered by up to 3/8 more so runs finish at slightly different times, twice as
+//! long for a test whose name contains [`SLOW_MARKER`] (`[slow]`); every run is done after
+//! [`FakeServer::max_run_duration`]. The outcome is deterministic ([`expected_status`]): a test
+//! whose name contains [`FAIL_MARKER`] (`[fail]`) fails, with a `condition_result` whose
+//! rationale says why; every other test passes. With `repeat_count` > 1 each test runs that
+//! many times, `bucketing_status` is `pending` until every run is done and then `completed`,
+//! and `result_groups` then holds one bucket per outcome per test. Resubmitting re-runs the
+//! named runs under the test's *current* name: rename a `[fail]` test and resubmit, and it
+//! passes. Progress follows `tokio::time::Instant`, so tests may drive it with
+//! `tokio::time::pause()` and `advance()`.
+//!
+//! The seeded invocations are history: their runs (generated from their counts, on their
+//! agent's tests) do not change, and the newest is forever in progress, unless resubmitted.
+//!
+//! # Errors, as the API answers them
 //!
 //! - **auth**: the `xi-api-key` header must equal [`FakeServer::api_key`]; otherwise
 //!   `401 {"detail":{"status":"invalid_api_key","message":"Invalid API key"}}`;
-//! - **filter**: `agent_id` keeps that agent's invocations (an empty value means no filter);
-//! - **pagination**: newest first; `page_size` defaults to 30, and outside `1..=100` (the
-//!   spec's bounds) or not an integer it is refused with FastAPI's 422 body,
-//!   `{"detail":[{"loc":["query","page_size"],"msg":..,"type":..,"input":..}]}`; pages carry
-//!   `has_more`, an opaque `next_cursor` (`null` on the last page) and
-//!   `meta: {total, page, page_size}` (`page` 1-based). A cursor the server did not issue, or
-//!   one issued for another `agent_id` filter, gets a 422 with `loc: ["query","cursor"]`;
-//! - **other paths** get `404 {"detail":"Not Found"}`, other methods `405` with `Allow: GET`;
-//! - **data**: deterministic for a seed: `N` invocations over `M` agents with realistic
-//!   titles, counts (`passed + failed + pending == test_run_count`) and timestamps, and every
-//!   value of every enum of the schema (see [`FakeServerBuilder`]);
-//! - **faults**: [`FakeServer::fail_next`] and [`FakeServer::set_latency`].
+//! - **routing** (before auth, in Starlette's order): unknown paths get
+//!   `404 {"detail":"Not Found"}`, a method the route lacks `405` with `Allow`; a path that
+//!   matches a route with a parameter is that route (`GET /agent-testing/create` looks up the
+//!   test `create`);
+//! - **422**, FastAPI/pydantic v2's body, `{"detail":[{"type","loc","msg","input","ctx"?}]}`:
+//!   query parameters (integers and their bounds, booleans, enums), JSON that does not parse
+//!   (`json_invalid`, `loc: ["body", offset]`), an empty body (`missing`), a missing or unknown
+//!   `type` tag (`union_tag_not_found` / `union_tag_invalid`), a missing or mistyped field
+//!   (`missing`, `string_type`, ..., located under the tag: `["body","llm","name"]`), and the
+//!   spec's bounds (`simulation_max_turns` 1..=50, `repeat_count` 1..=50, `tests` 1..=5000
+//!   items, ...). Pydantic reports every error; the fake reports every invalid query
+//!   parameter and every missing top-level field of a body at once, otherwise the first
+//!   error of a body;
+//! - **404** for an unknown id (test, folder, agent, invocation, run; a `run-tests` naming an
+//!   unknown test): `{"detail":{"status":"test_not_found","message":..}}`;
+//! - **409** `folder_not_empty` for deleting a folder with children without `force=true` (the
+//!   spec declares only 422 here, but the request is well-formed: FastAPI would not refuse it,
+//!   the application would, and a conflict with the resource's state is a 409), and
+//!   `invalid_move` for moving a folder into itself.
 //!
-//! Pages are built from the generated [`types`](crate::types) and serialised with serde, so
-//! the fake serves exactly the schema the client is generated from. Every request is
-//! recorded ([`FakeServer::requests`]) for assertions.
+//! # Data and knobs
+//!
+//! - **demo data**, deterministic for a seed: every agent of [`FakeServer::agent_ids`] has a
+//!   test suite (see [`FakeServer::demo_agent_id`]), and `N` seeded invocations over those
+//!   agents with realistic titles, counts and timestamps, covering every enum value of the
+//!   listing's schema (see [`FakeServerBuilder`]);
+//! - **live-API fields**: the live API sends fields the pinned upstream document lacks; so
+//!   does the fake ([`LIVE_ONLY_FIELDS`], declared for this crate by `spec/overlay.json`), so a
+//!   client generated from upstream alone is tested against unknown fields;
+//! - **faults**, on every route: [`FakeServer::fail_next`] (429 with `Retry-After`, 5xx, ...)
+//!   and [`FakeServer::set_latency`];
+//! - every request is recorded ([`FakeServer::requests`]), body included.
 //!
 //! The server runs on the tokio runtime of the caller: call [`FakeServer::start`] (or
 //! [`FakeServerBuilder::start`]) from within a runtime. It stops when the `FakeServer` is
 //! dropped.
+//!
+//! ```
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use elevenlabs_agent_tests::fake::{self, FakeServer};
+//! use elevenlabs_agent_tests::types::{SingleTestRunRequestModel, TestRunStatus};
+//!
+//! let server = FakeServer::builder().run_duration(Duration::from_millis(50)).start().await?;
+//! let client = server.client();
+//!
+//! // Run the demo agent's suite.
+//! let agent = server.demo_agent_id().expect("the default data has agents");
+//! let tests: Vec<SingleTestRunRequestModel> = server
+//!     .attached_tests(agent)
+//!     .into_iter()
+//!     .map(|test_id| SingleTestRunRequestModel::builder().test_id(test_id).try_into())
+//!     .collect::<Result<_, _>>()?;
+//! let invocation = client
+//!     .run_tests()
+//!     .agent_id(agent)
+//!     .body_map(|b| b.tests(tests))
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! assert!(invocation.test_runs.iter().all(|r| r.status == TestRunStatus::Pending));
+//!
+//! // Once the runs are done: `[fail]` tests failed, the others passed.
+//! tokio::time::sleep(server.max_run_duration()).await;
+//! let done = client.get_test_invocation().test_invocation_id(&invocation.id).send().await?;
+//! for run in &done.test_runs {
+//!     assert_eq!(run.status, fake::expected_status(&run.test_name));
+//! }
+//! assert!(done.test_runs.iter().any(|r| r.status == TestRunStatus::Failed));
+//! # Ok(()) }
+//! ```
+//!
+//! The listing, page by page:
 //!
 //! ```
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,17 +157,27 @@
 //! # Ok(()) }
 //! ```
 
+mod cursor;
 mod data;
 mod faults;
+mod http;
+mod routes;
 mod server;
+mod state;
+mod suites;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use crate::types::TestInvocationSummaryResponseModel;
+use crate::types::{
+    GetTestSuiteInvocationResponseModel, TestInvocationSummaryResponseModel, TestRunStatus,
+    UnitTestSummaryResponseModel,
+};
 use crate::{Client, ClientBuilder};
 
 pub use data::NEWEST_CREATED_AT_UNIX_SECS;
+pub use state::{FAIL_MARKER, LIVE_ONLY_FIELDS, SLOW_MARKER};
 
 /// Invocations generated by default.
 pub const DEFAULT_INVOCATIONS: usize = 137;
@@ -75,8 +187,27 @@ pub const DEFAULT_AGENTS: usize = 4;
 pub const DEFAULT_SEED: u64 = 42;
 /// The API key the fake accepts by default.
 pub const DEFAULT_API_KEY: &str = "fake-api-key";
-/// Most invocations a fake can hold (cursors encode a 32-bit offset).
+/// Most invocations a fake can hold (cursors encode a 32-bit position).
 pub const MAX_INVOCATIONS: usize = 1_000_000;
+/// How long a simulated test run takes by default (see [`FakeServerBuilder::run_duration`]).
+pub const DEFAULT_RUN_DURATION: Duration = Duration::from_millis(300);
+
+/// The status the fake gives a run of the test named `test_name` once it finishes: `failed`
+/// when the name contains [`FAIL_MARKER`] (`[fail]`, ASCII case-insensitive), else `passed`.
+///
+/// ```
+/// use elevenlabs_agent_tests::{fake, types::TestRunStatus};
+///
+/// assert_eq!(fake::expected_status("Refund outside the window [FAIL]"), TestRunStatus::Failed);
+/// assert_eq!(fake::expected_status("Books a slot"), TestRunStatus::Passed);
+/// ```
+pub fn expected_status(test_name: &str) -> TestRunStatus {
+    if state::has_marker(test_name, FAIL_MARKER) {
+        TestRunStatus::Failed
+    } else {
+        TestRunStatus::Passed
+    }
+}
 
 /// State shared between the [`FakeServer`] handle and the connection tasks.
 #[derive(Debug)]
@@ -86,6 +217,8 @@ pub(crate) struct Shared {
     pub(crate) seed: u64,
     pub(crate) faults: Mutex<faults::Faults>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    /// Tests, folders, agents, created invocations.
+    pub(crate) store: Mutex<state::Store>,
 }
 
 /// One request as the fake saw it, with the status it answered.
@@ -100,6 +233,8 @@ pub struct RecordedRequest {
     pub query: Vec<(String, String)>,
     /// Headers, names lower-case, in order.
     pub headers: Vec<(String, String)>,
+    /// The request body (lossy UTF-8; empty when there was none).
+    pub body: String,
     /// The status the fake answered.
     pub status: u16,
 }
@@ -130,6 +265,7 @@ pub struct FakeServerBuilder {
     agents: usize,
     seed: u64,
     api_key: String,
+    run_duration: Duration,
 }
 
 impl Default for FakeServerBuilder {
@@ -139,6 +275,7 @@ impl Default for FakeServerBuilder {
             agents: DEFAULT_AGENTS,
             seed: DEFAULT_SEED,
             api_key: DEFAULT_API_KEY.to_owned(),
+            run_duration: DEFAULT_RUN_DURATION,
         }
     }
 }
@@ -161,6 +298,20 @@ impl FakeServerBuilder {
     /// The seed of the data (default [`DEFAULT_SEED`]): the same seed gives the same data.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// How long a simulated test run takes (default [`DEFAULT_RUN_DURATION`]).
+    ///
+    /// The `k`-th run of a submission (0-based, in request order, repeats included) finishes
+    /// `run_duration × (1 + (k mod 4) / 8)` after it was submitted, twice that for a test whose
+    /// name contains [`SLOW_MARKER`]: every run is done after
+    /// [`FakeServer::max_run_duration`]. Progress follows `tokio::time::Instant`, so a paused
+    /// test clock (`tokio::time::pause`/`advance`) drives it. `Duration::ZERO` finishes runs
+    /// as soon as the clock moves on (the response of `run-tests` still shows them
+    /// `pending`).
+    pub fn run_duration(mut self, duration: Duration) -> Self {
+        self.run_duration = duration;
         self
     }
 
@@ -199,6 +350,8 @@ impl FakeServerBuilder {
             ));
         }
         let data = data::generate(self.invocations, self.agents, self.seed);
+        let mut store = state::Store::new(self.seed, self.run_duration);
+        suites::seed(&mut store, &data);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -207,6 +360,7 @@ impl FakeServerBuilder {
             seed: self.seed,
             faults: Mutex::default(),
             log: Mutex::default(),
+            store: Mutex::new(store),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeServer {
@@ -292,14 +446,107 @@ impl FakeServer {
             .expect("building a client for the fake server")
     }
 
-    /// The whole data set, newest first: what a full listing returns.
+    /// The seeded invocations, newest first, as generated: what a full listing returns
+    /// until tests are run through the API (those come first in the listing; see
+    /// [`FakeServer::all_invocations`]). Seeded invocations are history: their counts do not
+    /// change unless some of their runs are resubmitted.
     pub fn invocations(&self) -> &[TestInvocationSummaryResponseModel] {
         &self.shared.data.invocations
     }
 
-    /// The agent ids of the data set.
+    /// Every invocation as a full listing would return it now: the ones created through
+    /// `run-tests` (newest first, counts as of now), then the seeded ones.
+    pub fn all_invocations(&self) -> Vec<TestInvocationSummaryResponseModel> {
+        let now = tokio::time::Instant::now();
+        let store = self.store();
+        let mut all: Vec<_> = store.created.iter().rev().map(|i| i.summary(now)).collect();
+        all.extend(self.shared.data.invocations.iter().map(|s| {
+            store
+                .materialized
+                .get(&s.id)
+                .map(|i| i.summary(now))
+                .unwrap_or_else(|| s.clone())
+        }));
+        all
+    }
+
+    /// The invocations created through `run-tests`, newest first, with their runs as of now
+    /// (what `GET /v1/convai/test-invocations/{id}` answers, without the live-only fields).
+    pub fn created_invocations(&self) -> Vec<GetTestSuiteInvocationResponseModel> {
+        let now = tokio::time::Instant::now();
+        self.store()
+            .created
+            .iter()
+            .rev()
+            .map(|i| i.detail(now))
+            .collect()
+    }
+
+    /// The agent ids of the data set. Each is a demo agent with a test suite: see
+    /// [`FakeServer::attached_tests`].
     pub fn agent_ids(&self) -> &[String] {
         &self.shared.data.agents
+    }
+
+    /// The agent to use by default: the first one, "Support Concierge", whose suite has tests
+    /// of all three kinds in folders, one test marked `[fail]` and one `[slow]`. The second
+    /// agent ("Booking Assistant") passes every test; the third ("Billing Helper") has a
+    /// `[fail]` test in a nested folder. `None` when built with `agents(0)`.
+    pub fn demo_agent_id(&self) -> Option<&str> {
+        self.shared.data.agents.first().map(String::as_str)
+    }
+
+    /// The ids of the tests attached to `agent_id` (its `platform_settings.testing`), in
+    /// order; empty for an unknown agent. Deleted tests are left out.
+    pub fn attached_tests(&self, agent_id: &str) -> Vec<String> {
+        let store = self.store();
+        store
+            .agent(agent_id)
+            .map(|a| {
+                a.attached
+                    .iter()
+                    .filter(|t| store.test(t).is_some())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every test (not folders), oldest first, as the listing shows them now.
+    pub fn tests(&self) -> Vec<UnitTestSummaryResponseModel> {
+        let store = self.store();
+        store
+            .entities
+            .values()
+            .filter(|e| !e.is_folder())
+            .map(|e| store.summary(e))
+            .collect()
+    }
+
+    /// Every folder, oldest first, as the listing shows them now.
+    pub fn folders(&self) -> Vec<UnitTestSummaryResponseModel> {
+        let store = self.store();
+        store
+            .entities
+            .values()
+            .filter(|e| e.is_folder())
+            .map(|e| store.summary(e))
+            .collect()
+    }
+
+    /// The simulated duration of a run (see [`FakeServerBuilder::run_duration`]).
+    pub fn run_duration(&self) -> Duration {
+        self.store().run_duration
+    }
+
+    /// The longest a run submitted now can take: `2.75 × run_duration` (a `[slow]` test in the
+    /// slowest position). Every run submitted before `now - max_run_duration()` is finished.
+    pub fn max_run_duration(&self) -> Duration {
+        state::scale(self.run_duration(), 22, 8)
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, state::Store> {
+        self.shared.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Every request served so far, in order of completion.

@@ -1,27 +1,25 @@
-//! The HTTP side of the fake: a hyper 1 HTTP/1.1 serve loop and the request handler.
+//! The HTTP side of the fake: a hyper 1 HTTP/1.1 serve loop, the request handler (record,
+//! latency, injected faults) and the routing table.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
-use serde_json::{Value, json};
+use hyper::{Method, Request, StatusCode};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::data::mix64;
 use super::faults::failure_detail;
+use super::http::{Resp, json_response};
+use super::routes::{Ctx, agent_testing, agents, folders, invocations};
 use super::{RecordedRequest, Shared};
-use crate::types::{
-    GetTestInvocationsPageResponseModel, ListResponseMeta, LocationItem, ValidationError,
-};
 
-/// The one path the fake serves.
-pub(crate) const PATH: &str = "/v1/convai/test-invocations";
-/// The API's `page_size` default (the spec's `default: 30`).
-pub(crate) const DEFAULT_PAGE_SIZE: i64 = 30;
+/// Request bodies larger than this are refused with `413`.
+const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// Accepts connections until the task is aborted; one task per connection. Aborting this task
 /// drops the `JoinSet`, which aborts every connection task too.
@@ -53,25 +51,14 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// A JSON response.
-fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut response = Response::new(Full::new(Bytes::from(bytes)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// Handles one request: records it, then latency, injected failures, routing, auth, query
-/// validation and the page, in that order.
-async fn handle<B>(shared: &Shared, req: Request<B>) -> Response<Full<Bytes>> {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let query: Vec<(String, String)> = req
-        .uri()
+/// Handles one request: reads the body, then latency, injected failures, routing, auth and
+/// the endpoint, in that order; records it with the status answered.
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let query: Vec<(String, String)> = parts
+        .uri
         .query()
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -79,8 +66,8 @@ async fn handle<B>(shared: &Shared, req: Request<B>) -> Response<Full<Bytes>> {
                 .collect()
         })
         .unwrap_or_default();
-    let headers: Vec<(String, String)> = req
-        .headers()
+    let headers: Vec<(String, String)> = parts
+        .headers
         .iter()
         .map(|(k, v)| {
             (
@@ -89,10 +76,15 @@ async fn handle<B>(shared: &Shared, req: Request<B>) -> Response<Full<Bytes>> {
             )
         })
         .collect();
-    let api_key = req
-        .headers()
+    let api_key = parts
+        .headers
         .get("xi-api-key")
         .map(|v| v.as_bytes().to_vec());
+    let body: Result<Bytes, ()> = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .map_err(|_| ());
 
     let (latency, failure) = {
         let mut faults = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
@@ -117,7 +109,13 @@ async fn handle<B>(shared: &Shared, req: Request<B>) -> Response<Full<Bytes>> {
         }
         response
     } else {
-        route(shared, &method, &path, &query, api_key.as_deref())
+        match &body {
+            Ok(body) => route(shared, &method, &path, &query, api_key.as_deref(), body),
+            Err(()) => json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"detail": {"status": "payload_too_large", "message": "The request body is too large."}}),
+            ),
+        }
     };
 
     shared
@@ -129,9 +127,106 @@ async fn handle<B>(shared: &Shared, req: Request<B>) -> Response<Full<Bytes>> {
             path,
             query,
             headers,
+            body: body
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
             status: response.status().as_u16(),
         });
     response
+}
+
+/// An endpoint, with its path parameter.
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    ListTests,
+    CreateTest,
+    TestSummaries,
+    BulkMove,
+    CreateFolder,
+    Folder,
+    Test,
+    Agent,
+    RunTests,
+    ListInvocations,
+    Invocation,
+    Resubmit,
+}
+
+/// The routes in Starlette's order: a path pattern (`*` is a path parameter), its endpoint
+/// and methods. The first route matching path and method serves the request.
+const ROUTES: &[(&[&str], Endpoint, &[Method])] = &[
+    (&["agent-testing"], Endpoint::ListTests, &[Method::GET]),
+    (
+        &["agent-testing", "create"],
+        Endpoint::CreateTest,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "summaries"],
+        Endpoint::TestSummaries,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "bulk-move"],
+        Endpoint::BulkMove,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "folders"],
+        Endpoint::CreateFolder,
+        &[Method::POST],
+    ),
+    (
+        &["agent-testing", "folders", "*"],
+        Endpoint::Folder,
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    (
+        &["agent-testing", "*"],
+        Endpoint::Test,
+        &[Method::GET, Method::PUT, Method::DELETE],
+    ),
+    (&["agents", "*"], Endpoint::Agent, &[Method::GET]),
+    (
+        &["agents", "*", "run-tests"],
+        Endpoint::RunTests,
+        &[Method::POST],
+    ),
+    (
+        &["test-invocations"],
+        Endpoint::ListInvocations,
+        &[Method::GET],
+    ),
+    (
+        &["test-invocations", "*"],
+        Endpoint::Invocation,
+        &[Method::GET],
+    ),
+    (
+        &["test-invocations", "*", "resubmit"],
+        Endpoint::Resubmit,
+        &[Method::POST],
+    ),
+];
+
+/// The path parameter of `segments` if they match `pattern` (`Some("")` when the pattern has
+/// none).
+fn matches<'p>(pattern: &[&str], segments: &[&'p str]) -> Option<&'p str> {
+    if pattern.len() != segments.len() {
+        return None;
+    }
+    let mut id = "";
+    for (p, s) in pattern.iter().zip(segments) {
+        if *p == "*" {
+            if s.is_empty() {
+                return None;
+            }
+            id = s;
+        } else if p != s {
+            return None;
+        }
+    }
+    Some(id)
 }
 
 /// Routing (Starlette's order: 404 and 405 come before authentication), then the endpoint.
@@ -141,265 +236,110 @@ fn route(
     path: &str,
     query: &[(String, String)],
     api_key: Option<&[u8]>,
-) -> Response<Full<Bytes>> {
-    if path != PATH {
-        return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
+    body: &[u8],
+) -> Resp {
+    let segments: Vec<&str> = match path.strip_prefix("/v1/convai/") {
+        Some(rest) => rest.split('/').collect(),
+        None => Vec::new(),
+    };
+    // HEAD is served wherever GET is, as Starlette does.
+    let effective = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    let mut partial: Option<&[Method]> = None;
+    let mut found = None;
+    for (pattern, endpoint, methods) in ROUTES {
+        if let Some(id) = matches(pattern, &segments) {
+            if methods.contains(effective) {
+                found = Some((*endpoint, id));
+                break;
+            }
+            partial.get_or_insert(methods);
+        }
     }
-    if method != Method::GET && method != Method::HEAD {
-        let mut response = json_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            &json!({"detail": "Method Not Allowed"}),
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET"));
-        return response;
-    }
+    let Some((endpoint, id)) = found else {
+        return match partial {
+            Some(methods) => {
+                let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+                let mut response = json_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &json!({"detail": "Method Not Allowed"}),
+                );
+                if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+                    response.headers_mut().insert(header::ALLOW, v);
+                }
+                response
+            }
+            None => json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"})),
+        };
+    };
     if api_key != Some(shared.api_key.as_bytes()) {
         return json_response(
             StatusCode::UNAUTHORIZED,
             &json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
         );
     }
-    match list(shared, query) {
-        Ok(page) => json_response(StatusCode::OK, &page),
-        Err(errors) => json_response(StatusCode::UNPROCESSABLE_ENTITY, &errors),
-    }
-}
-
-/// The last value of a query parameter (Starlette's `QueryParams.get` keeps the last).
-fn param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
-    query
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// One FastAPI/pydantic v2 validation error: the typed `ValidationError` plus pydantic's
-/// `input` and (for bounds) `ctx`, which the spec's schema leaves open.
-fn validation_error(
-    name: &str,
-    msg: String,
-    type_: &str,
-    input: &str,
-    ctx: Option<Value>,
-) -> Value {
-    let typed = ValidationError {
-        loc: vec![
-            LocationItem::String("query".to_owned()),
-            LocationItem::String(name.to_owned()),
-        ],
-        msg,
-        type_: type_.to_owned(),
+    let ctx = Ctx {
+        shared,
+        query,
+        body,
     };
-    let mut value = serde_json::to_value(&typed).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        map.insert("input".to_owned(), Value::String(input.to_owned()));
-        if let Some(ctx) = ctx {
-            map.insert("ctx".to_owned(), ctx);
-        }
-    }
-    value
-}
-
-/// The `page_size` bounds from the spec (generated into `PARAM_BOUNDS`).
-fn page_size_bounds() -> (Option<i64>, Option<i64>) {
-    crate::generated::PARAM_BOUNDS
-        .iter()
-        .find(|b| b.operation_id == "list_test_invocations" && b.name == "page_size")
-        .map(|b| (b.minimum, b.maximum))
-        .unwrap_or((None, None))
-}
-
-/// Validates `page_size` as pydantic does: an integer within the spec's bounds.
-fn parse_page_size(raw: Option<&str>) -> Result<i64, Value> {
-    let Some(raw) = raw else {
-        return Ok(DEFAULT_PAGE_SIZE);
-    };
-    let Ok(value) = raw.trim().parse::<i64>() else {
-        return Err(validation_error(
-            "page_size",
-            "Input should be a valid integer, unable to parse string as an integer".to_owned(),
-            "int_parsing",
-            raw,
-            None,
-        ));
-    };
-    let (min, max) = page_size_bounds();
-    if let Some(min) = min.filter(|min| value < *min) {
-        return Err(validation_error(
-            "page_size",
-            format!("Input should be greater than or equal to {min}"),
-            "greater_than_equal",
-            raw,
-            Some(json!({"ge": min})),
-        ));
-    }
-    if let Some(max) = max.filter(|max| value > *max) {
-        return Err(validation_error(
-            "page_size",
-            format!("Input should be less than or equal to {max}"),
-            "less_than_equal",
-            raw,
-            Some(json!({"le": max})),
-        ));
-    }
-    Ok(value)
-}
-
-/// The fingerprint that makes a cursor valid only for this data set and this filter.
-fn cursor_mac(seed: u64, agent_id: Option<&str>, offset: u64) -> u64 {
-    // FNV-1a over the filter, then mixed with the seed and the offset.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in agent_id.unwrap_or("\u{0}").bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    mix64(seed ^ mix64(h ^ mix64(offset)))
-}
-
-/// An opaque cursor: 24 hex digits, the offset and a fingerprint of the filter.
-pub(crate) fn encode_cursor(seed: u64, agent_id: Option<&str>, offset: u64) -> String {
-    let offset32 = offset as u32;
-    format!(
-        "{offset32:08x}{:016x}",
-        cursor_mac(seed, agent_id, u64::from(offset32))
-    )
-}
-
-/// The offset of a cursor issued by this server for this filter, or `None`.
-fn decode_cursor(seed: u64, agent_id: Option<&str>, cursor: &str) -> Option<u64> {
-    if cursor.len() != 24 || !cursor.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let offset = u64::from_str_radix(&cursor[..8], 16).ok()?;
-    let mac = u64::from_str_radix(&cursor[8..], 16).ok()?;
-    (mac == cursor_mac(seed, agent_id, offset)).then_some(offset)
-}
-
-/// `GET /v1/convai/test-invocations`: validation, filter, one page.
-fn list(shared: &Shared, query: &[(String, String)]) -> Result<Value, Value> {
-    // An empty `agent_id` means no filter, as `if agent_id:` does upstream.
-    let agent_id = param(query, "agent_id").filter(|a| !a.is_empty());
-    let page_size = parse_page_size(param(query, "page_size"));
-    let cursor = param(query, "cursor").filter(|c| !c.is_empty());
-
-    // FastAPI reports every invalid parameter at once.
-    let mut errors = Vec::new();
-    let page_size = page_size
-        .map_err(|e| errors.push(e))
-        .unwrap_or(DEFAULT_PAGE_SIZE);
-    let offset = match cursor {
-        None => 0,
-        Some(c) => match decode_cursor(shared.seed, agent_id, c) {
-            Some(offset) => offset,
-            None => {
-                errors.push(validation_error(
-                    "cursor",
-                    "Invalid cursor: it was not issued by this server for this agent_id \
-                     filter; pass next_cursor from the previous page unchanged"
-                        .to_owned(),
-                    "value_error",
-                    c,
-                    None,
-                ));
-                0
-            }
-        },
-    };
-    if !errors.is_empty() {
-        // The shape of `HttpValidationError` (a unit test checks it parses as one).
-        return Err(json!({ "detail": errors }));
-    }
-
-    let matching: Vec<_> = shared
-        .data
-        .invocations
-        .iter()
-        .filter(|inv| agent_id.is_none() || inv.agent_id.as_deref() == agent_id)
-        .collect();
-    let total = matching.len() as u64;
-    let start = offset.min(total) as usize;
-    let end = (offset + page_size as u64).min(total) as usize;
-    let has_more = (end as u64) < total;
-    let page = GetTestInvocationsPageResponseModel {
-        has_more,
-        meta: ListResponseMeta {
-            page: Some((offset / page_size as u64) as i64 + 1),
-            page_size: Some(page_size),
-            total: Some(total as i64),
-        },
-        next_cursor: has_more.then(|| encode_cursor(shared.seed, agent_id, end as u64)),
-        results: matching[start..end]
-            .iter()
-            .map(|inv| (*inv).clone())
-            .collect(),
-    };
-    let mut body = serde_json::to_value(&page).unwrap_or(Value::Null);
-    with_nulls(&mut body);
-    Ok(body)
-}
-
-/// FastAPI serialises `None` as `null` rather than leaving the key out; the generated types
-/// skip `None`, so put the nulls back for the nullable fields the spec declares.
-fn with_nulls(page: &mut Value) {
-    fn fill(object: &mut Value, keys: &[&str]) {
-        if let Value::Object(map) = object {
-            for key in keys {
-                map.entry(*key).or_insert(Value::Null);
-            }
-        }
-    }
-    fill(page, &["next_cursor"]);
-    if let Some(Value::Array(results)) = page.get_mut("results") {
-        for item in results {
-            fill(item, &["access_info", "agent_id", "branch_id"]);
-            if let Some(access) = item.get_mut("access_info").filter(|a| a.is_object()) {
-                fill(
-                    access,
-                    &["access_source", "anonymous_access_level_override"],
-                );
-            }
-        }
+    match (endpoint, effective.clone()) {
+        (Endpoint::ListTests, _) => agent_testing::list(&ctx),
+        (Endpoint::CreateTest, _) => agent_testing::create(&ctx),
+        (Endpoint::TestSummaries, _) => agent_testing::summaries(&ctx),
+        (Endpoint::BulkMove, _) => agent_testing::bulk_move(&ctx),
+        (Endpoint::CreateFolder, _) => folders::create(&ctx),
+        (Endpoint::Folder, Method::GET) => folders::get(&ctx, id),
+        (Endpoint::Folder, Method::PATCH) => folders::update(&ctx, id),
+        (Endpoint::Folder, _) => folders::delete(&ctx, id),
+        (Endpoint::Test, Method::GET) => agent_testing::get(&ctx, id),
+        (Endpoint::Test, Method::PUT) => agent_testing::update(&ctx, id),
+        (Endpoint::Test, _) => agent_testing::delete(&ctx, id),
+        (Endpoint::Agent, _) => agents::get(&ctx, id),
+        (Endpoint::RunTests, _) => agents::run_tests(&ctx, id),
+        (Endpoint::ListInvocations, _) => invocations::list(&ctx),
+        (Endpoint::Invocation, _) => invocations::get(&ctx, id),
+        (Endpoint::Resubmit, _) => invocations::resubmit(&ctx, id),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursor_round_trips_and_is_bound_to_filter_and_seed() {
-        let c = encode_cursor(42, Some("agent_a"), 30);
-        assert_eq!(c.len(), 24);
-        assert_eq!(decode_cursor(42, Some("agent_a"), &c), Some(30));
-        assert_eq!(decode_cursor(42, Some("agent_b"), &c), None);
-        assert_eq!(decode_cursor(42, None, &c), None);
-        assert_eq!(decode_cursor(43, Some("agent_a"), &c), None);
-        let mut garbled = c.clone().into_bytes();
-        garbled[3] = if garbled[3] == b'0' { b'1' } else { b'0' };
-        assert_eq!(
-            decode_cursor(42, Some("agent_a"), std::str::from_utf8(&garbled).unwrap()),
-            None
-        );
-        assert_eq!(decode_cursor(42, None, "not a cursor"), None);
-        assert_eq!(decode_cursor(42, None, "ééééééééééééé"), None);
-    }
+    use crate::fake::http::parse_int_param;
 
     #[test]
     fn page_size_validation_matches_pydantic() {
-        assert_eq!(parse_page_size(None).unwrap(), 30);
-        assert_eq!(parse_page_size(Some("1")).unwrap(), 1);
-        assert_eq!(parse_page_size(Some("100")).unwrap(), 100);
-        let e = parse_page_size(Some("0")).unwrap_err();
+        let p = |raw| parse_int_param("list_test_invocations", "page_size", raw, 30);
+        assert_eq!(p(None).unwrap(), 30);
+        assert_eq!(p(Some("1")).unwrap(), 1);
+        assert_eq!(p(Some("100")).unwrap(), 100);
+        let e = p(Some("0")).unwrap_err();
         assert_eq!(e["type"], "greater_than_equal");
         assert_eq!(e["loc"], json!(["query", "page_size"]));
         assert_eq!(e["ctx"], json!({"ge": 1}));
-        let e = parse_page_size(Some("101")).unwrap_err();
+        let e = p(Some("101")).unwrap_err();
         assert_eq!(e["type"], "less_than_equal");
         assert_eq!(e["msg"], "Input should be less than or equal to 100");
-        let e = parse_page_size(Some("abc")).unwrap_err();
+        let e = p(Some("abc")).unwrap_err();
         assert_eq!(e["type"], "int_parsing");
         assert_eq!(e["input"], "abc");
+    }
+
+    #[test]
+    fn routes_match_starlette_order() {
+        let segs = |p: &'static str| p.split('/').collect::<Vec<_>>();
+        assert_eq!(
+            matches(&["agent-testing", "*"], &segs("agent-testing/abc")),
+            Some("abc")
+        );
+        assert_eq!(
+            matches(&["agent-testing", "*"], &segs("agent-testing/")),
+            None
+        );
+        assert_eq!(matches(&["agent-testing"], &segs("agent-testing/x")), None);
     }
 }

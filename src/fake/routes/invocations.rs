@@ -1,0 +1,251 @@
+//! Invocations: `GET /v1/convai/test-invocations` (the listing),
+//! `GET /v1/convai/test-invocations/{id}` and `POST .../{id}/resubmit`.
+
+use hyper::StatusCode;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::Ctx;
+use crate::fake::cursor::{decode_cursor, encode_cursor};
+use crate::fake::http::{
+    Bound, Resp, json_response, not_found, param, parse_body, parse_int_param, query_error,
+    unprocessable,
+};
+use crate::fake::state::{Definition, Invocation, Kind, detail_extras, schedule, summary_extras};
+use crate::types::{
+    GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
+    TestInvocationSummaryResponseModel,
+};
+
+/// The API's `page_size` default (the spec's `default: 30`).
+pub(crate) const DEFAULT_PAGE_SIZE: i64 = 30;
+
+/// `GET /test-invocations`: newest first, the created invocations before the seeded ones;
+/// counts as of this request.
+pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
+    let query = ctx.query;
+    // An empty `agent_id` means no filter, as `if agent_id:` does upstream.
+    let agent_id = param(query, "agent_id").filter(|a| !a.is_empty());
+    let cursor = param(query, "cursor").filter(|c| !c.is_empty());
+    // FastAPI reports every invalid parameter at once.
+    let mut errors = Vec::new();
+    let page_size = parse_int_param(
+        "list_test_invocations",
+        "page_size",
+        param(query, "page_size"),
+        DEFAULT_PAGE_SIZE,
+    )
+    .unwrap_or_else(|e| {
+        errors.push(e);
+        DEFAULT_PAGE_SIZE
+    });
+    let seed = ctx.shared.seed;
+    // The cursor's key is the position (`seq`) of the next item: seeded invocation `i`
+    // (newest first) has seq `n - 1 - i`, created invocation `j` has seq `n + j`.
+    let bound = match cursor {
+        None => None,
+        Some(c) => match decode_cursor(seed, agent_id, c) {
+            Some(key) => Some(key),
+            None => {
+                errors.push(query_error(
+                    "cursor",
+                    "value_error",
+                    "Invalid cursor: it was not issued by this server for this agent_id \
+                     filter; pass next_cursor from the previous page unchanged"
+                        .to_owned(),
+                    c,
+                    None,
+                ));
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return unprocessable(errors);
+    }
+
+    let now = Instant::now();
+    let seeded = &ctx.shared.data.invocations;
+    let n = seeded.len() as u64;
+    let store = ctx.store();
+    let keep = |a: Option<&str>| agent_id.is_none() || a == agent_id;
+    // (seq, summary source) newest first.
+    let created = store
+        .created
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, inv)| keep(Some(&inv.agent_id)))
+        .map(|(j, _)| (n + j as u64, Source::Created(j)));
+    let old = seeded
+        .iter()
+        .enumerate()
+        .filter(|(_, inv)| keep(inv.agent_id.as_deref()))
+        .map(|(i, _)| (n - 1 - i as u64, Source::Seeded(i)));
+    let mut total = 0u64;
+    let mut before = 0u64;
+    let mut page: Vec<Source> = Vec::new();
+    let mut last_seq = None;
+    let mut has_more = false;
+    for (seq, source) in created.chain(old) {
+        total += 1;
+        if bound.is_some_and(|b| seq >= b) {
+            before += 1;
+            continue;
+        }
+        if (page.len() as i64) < page_size {
+            page.push(source);
+            last_seq = Some(seq);
+        } else {
+            has_more = true;
+        }
+    }
+    let results: Vec<TestInvocationSummaryResponseModel> = page
+        .iter()
+        .map(|s| match s {
+            Source::Created(j) => store.created[*j].summary(now),
+            Source::Seeded(i) => store
+                .materialized
+                .get(&seeded[*i].id)
+                .map(|inv| inv.summary(now))
+                .unwrap_or_else(|| seeded[*i].clone()),
+        })
+        .collect();
+    let body = GetTestInvocationsPageResponseModel {
+        has_more,
+        meta: ListResponseMeta {
+            page: Some((before / page_size as u64) as i64 + 1),
+            page_size: Some(page_size),
+            total: Some(total as i64),
+        },
+        next_cursor: has_more
+            .then(|| last_seq.map(|s| encode_cursor(seed, agent_id, s)))
+            .flatten(),
+        results,
+    };
+    let mut body = serde_json::to_value(&body).unwrap_or(Value::Null);
+    with_nulls(&mut body);
+    if let Some(Value::Array(items)) = body.get_mut("results") {
+        items.iter_mut().for_each(summary_extras);
+    }
+    json_response(StatusCode::OK, &body)
+}
+
+/// Where a listed invocation comes from.
+enum Source {
+    Created(usize),
+    Seeded(usize),
+}
+
+/// FastAPI serialises `None` as `null` rather than leaving the key out; the generated types
+/// skip `None`, so put the nulls back for the nullable fields the spec declares.
+fn with_nulls(page: &mut Value) {
+    fn fill(object: &mut Value, keys: &[&str]) {
+        if let Value::Object(map) = object {
+            for key in keys {
+                map.entry(*key).or_insert(Value::Null);
+            }
+        }
+    }
+    fill(page, &["next_cursor"]);
+    if let Some(Value::Array(results)) = page.get_mut("results") {
+        for item in results {
+            fill(item, &["access_info", "agent_id", "branch_id"]);
+            if let Some(access) = item.get_mut("access_info").filter(|a| a.is_object()) {
+                fill(
+                    access,
+                    &["access_source", "anonymous_access_level_override"],
+                );
+            }
+        }
+    }
+}
+
+/// A created, materialised or seeded invocation by id.
+fn find(ctx: &Ctx<'_>, store: &crate::fake::state::Store, id: &str) -> Option<Invocation> {
+    if let Some(inv) = store.live_invocation(id) {
+        return Some(inv.clone());
+    }
+    let index = ctx
+        .shared
+        .data
+        .invocations
+        .iter()
+        .position(|i| i.id == id)?;
+    store.seeded_invocation(&ctx.shared.data, ctx.shared.seed, index)
+}
+
+/// `GET /test-invocations/{id}`: runs and their status as of this request.
+pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
+    let store = ctx.store();
+    let Some(invocation) = find(ctx, &store, id) else {
+        return not_found("test_invocation", id);
+    };
+    let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
+    detail_extras(&mut json, &invocation);
+    json_response(StatusCode::OK, &json)
+}
+
+/// A test's current name, kind and definition.
+type CurrentTest = (String, Kind, Definition);
+
+/// `POST /test-invocations/{id}/resubmit`: the named runs are pending again and finish after
+/// the run duration, with the outcome of the rule for the test's current name. `200 {}`.
+pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
+    let (body, _) = match parse_body::<ResubmitTestsRequestModel>(
+        ctx.body,
+        &[("test_run_ids", Bound::Items(1, 5000))],
+    ) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut store = ctx.store();
+    let Some(invocation) = find(ctx, &store, id) else {
+        return not_found("test_invocation", id);
+    };
+    if store.agent(&body.agent_id).is_none() {
+        return not_found("agent", &body.agent_id);
+    }
+    if let Some(unknown) = body
+        .test_run_ids
+        .iter()
+        .find(|r| !invocation.runs.iter().any(|run| &run.id == *r))
+    {
+        return not_found("test_run", unknown);
+    }
+    if store.live_invocation(id).is_none() {
+        store.materialized.insert(id.to_owned(), invocation);
+    }
+    // The current name and definition of each test (a renamed test is re-run as renamed).
+    let current: Vec<(String, Option<CurrentTest>)> = body
+        .test_run_ids
+        .iter()
+        .map(|r| {
+            let test = store.live_invocation(id).and_then(|inv| {
+                let run = inv.runs.iter().find(|run| &run.id == r)?;
+                let e = store.test(&run.test_id)?;
+                let (kind, def) = e.test.clone()?;
+                Some((e.name.clone(), kind, def))
+            });
+            (r.clone(), test)
+        })
+        .collect();
+    let (clock, base) = (store.clock, store.run_duration);
+    let now = Instant::now();
+    if let Some(inv) = store.live_invocation_mut(id) {
+        for (k, (run_id, test)) in current.into_iter().enumerate() {
+            if let Some(run) = inv.runs.iter_mut().find(|run| run.id == run_id) {
+                if let Some((name, kind, def)) = test {
+                    run.test_name = name;
+                    run.kind = kind;
+                    run.definition = Some(def);
+                }
+                if body.branch_id.is_some() {
+                    run.branch_id = body.branch_id.clone();
+                }
+                schedule(clock, base, run, k, now);
+            }
+        }
+    }
+    json_response(StatusCode::OK, &json!({}))
+}

@@ -1,0 +1,122 @@
+//! The spec's schemas as strict JSON Schemas, shared by the fake's test files.
+#![allow(dead_code)]
+
+use elevenlabs_agent_tests::fake::LIVE_ONLY_FIELDS;
+use serde_json::{Value, json};
+
+/// The spec's schemas as JSON Schema (2020-12): OpenAPI 3.0's `nullable: true` becomes
+/// `anyOf [schema, null]`, and the response objects get `additionalProperties: false`, so
+/// the fake can serve no field the spec does not declare. The upstream spec
+/// (`spec/effective.json`: upstream plus the overlay) is used when present, the trimmed `spec/openapi.json` otherwise.
+pub fn spec_schema(root: &str) -> Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    let path = [dir.join("effective.json"), dir.join("openapi.json")]
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("spec/openapi.json");
+    spec_schema_in(&path, root)
+}
+
+/// [`spec_schema`] from the document the client is generated from, `spec/openapi.json`, where
+/// the schemas the crate leaves free-form (an agent's `conversation_config`, ...) are open.
+pub fn generated_spec_schema(root: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/openapi.json");
+    spec_schema_in(&path, root)
+}
+
+fn spec_schema_in(path: &std::path::Path, root: &str) -> Value {
+    let spec: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+
+    fn convert(schema: &Value, strict: bool) -> Value {
+        match schema {
+            Value::Object(map) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in map {
+                    match k.as_str() {
+                        "nullable" | "example" => {}
+                        "properties" => {
+                            let props = v
+                                .as_object()
+                                .unwrap()
+                                .iter()
+                                .map(|(name, s)| (name.clone(), convert(s, strict)))
+                                .collect();
+                            out.insert(k.clone(), Value::Object(props));
+                        }
+                        _ => {
+                            out.insert(k.clone(), convert(v, strict));
+                        }
+                    }
+                }
+                if strict
+                    && out.get("type") == Some(&json!("object"))
+                    && out.contains_key("properties")
+                {
+                    out.entry("additionalProperties").or_insert(json!(false));
+                }
+                let out = Value::Object(out);
+                if map.get("nullable") == Some(&json!(true)) {
+                    json!({"anyOf": [out, {"type": "null"}]})
+                } else {
+                    out
+                }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| convert(v, strict)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    let mut schemas = serde_json::Map::new();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        // pydantic adds `input` and `ctx` to validation errors; the schema leaves them open.
+        let strict = name != "ValidationError";
+        schemas.insert(name.clone(), convert(schema, strict));
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{root}"),
+        "components": {"schemas": schemas},
+    })
+}
+
+pub fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what} violates the schema: {errors:#?}");
+}
+
+/// `value` (an instance of schema `root`) without the live-only fields the fake adds
+/// ([`LIVE_ONLY_FIELDS`]): wherever an object of those schemas appears in the responses the
+/// tests validate.
+pub fn strip_live_only(value: &Value, root: &str) -> Value {
+    let mut value = value.clone();
+    let strip = |v: &mut Value, schema: &str| {
+        if let Value::Object(map) = v {
+            for (s, field) in LIVE_ONLY_FIELDS {
+                if *s == schema {
+                    map.remove(*field);
+                }
+            }
+        }
+    };
+    match root {
+        "GetTestInvocationsPageResponseModel" => {
+            if let Some(Value::Array(items)) = value.get_mut("results") {
+                items
+                    .iter_mut()
+                    .for_each(|i| strip(i, "TestInvocationSummaryResponseModel"));
+            }
+        }
+        "GetTestSuiteInvocationResponseModel" => {
+            if let Some(Value::Array(items)) = value.get_mut("test_runs") {
+                items
+                    .iter_mut()
+                    .for_each(|i| strip(i, "UnitTestRunResponseModel"));
+            }
+        }
+        other => strip(&mut value, other),
+    }
+    value
+}
