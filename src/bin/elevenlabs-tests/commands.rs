@@ -5,11 +5,12 @@ use std::path::Path;
 
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::{
-    CreateTestBody, GetTestSuiteInvocationResponseModel, SingleTestRunRequestModel,
-    TestRunStatus,
+    CreateTestBody, GetTestSuiteInvocationResponseModel, SingleTestRunRequestModel, TestRunStatus,
 };
 
-use crate::args::{InvocationsCommand, Listing, ReportArgs, RunArgs, TestsCommand, WaitArgs};
+use crate::args::{
+    Command, InvocationsCommand, Listing, ReportArgs, RunArgs, TestsCommand, WaitArgs,
+};
 use crate::connect::Connection;
 use crate::failure::{EXIT_OK, EXIT_TESTS_FAILED, EXIT_TIMED_OUT, Failure};
 use crate::output::{self, json_line};
@@ -40,7 +41,21 @@ fn page_size(listing: &Listing) -> Option<u64> {
     }
 }
 
-pub async fn tests(ctx: &mut Ctx<'_>, command: TestsCommand) -> Outcome {
+/// Checks what can be checked before connecting (the fake prints a note when it starts):
+/// the body of `tests create`, read and validated once.
+pub fn preflight(command: &Command) -> Result<Option<CreateTestBody>, Failure> {
+    match command {
+        Command::Tests(TestsCommand::Create { file }) => read_create_body(file).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// `tests ...`; `body` is the create body [`preflight`] read, if any.
+pub async fn tests(
+    ctx: &mut Ctx<'_>,
+    command: TestsCommand,
+    body: Option<CreateTestBody>,
+) -> Outcome {
     match command {
         TestsCommand::List {
             search,
@@ -77,7 +92,13 @@ pub async fn tests(ctx: &mut Ctx<'_>, command: TestsCommand) -> Outcome {
             Ok(EXIT_OK)
         }
         TestsCommand::Get { id } => {
-            let test = ctx.client().get_test().test_id(id).send().await?.into_inner();
+            let test = ctx
+                .client()
+                .get_test()
+                .test_id(id)
+                .send()
+                .await?
+                .into_inner();
             if ctx.json {
                 json_line(ctx.out, &test)?;
             } else {
@@ -88,8 +109,17 @@ pub async fn tests(ctx: &mut Ctx<'_>, command: TestsCommand) -> Outcome {
             Ok(EXIT_OK)
         }
         TestsCommand::Create { file } => {
-            let body = read_create_body(&file)?;
-            let created = ctx.client().create_test().body(body).send().await?.into_inner();
+            let body = match body {
+                Some(body) => body,
+                None => read_create_body(&file)?,
+            };
+            let created = ctx
+                .client()
+                .create_test()
+                .body(body)
+                .send()
+                .await?
+                .into_inner();
             if ctx.json {
                 json_line(ctx.out, &created)?;
             } else {
@@ -127,25 +157,35 @@ fn read_create_body(path: &Path) -> Result<CreateTestBody, Failure> {
         std::fs::read_to_string(path)
             .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
     };
-    let mut de = serde_json::Deserializer::from_str(&text);
-    let body: CreateTestBody = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let invalid = |at: String, what: String| {
         Failure::Usage(format!(
-            "{} is not a valid test: at `{}`: {}",
-            path.display(),
-            e.path(),
-            e.inner()
+            "{} is not a valid test: {at}{what}",
+            path.display()
         ))
-    })?;
-    if body.is_unknown() {
-        return Err(Failure::Usage(format!(
-            "{}: `type` must be \"llm\", \"tool\" or \"simulation\"{}",
-            path.display(),
-            body.kind()
-                .map(|k| format!(", not {k:?}"))
-                .unwrap_or_default()
-        )));
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| invalid(String::new(), format!("not JSON: {e}")))?;
+    /// Decodes one kind with the path of the first wrong field.
+    fn decode<T: serde::de::DeserializeOwned>(
+        value: serde_json::Value,
+    ) -> Result<T, (String, String)> {
+        serde_path_to_error::deserialize(value)
+            .map_err(|e| (format!("at `{}`: ", e.path()), e.inner().to_string()))
     }
-    Ok(body)
+    let kind = value.get("type").and_then(serde_json::Value::as_str);
+    let body = match kind {
+        Some("llm") => decode(value).map(CreateTestBody::Llm),
+        Some("tool") => decode(value).map(CreateTestBody::Tool),
+        Some("simulation") => decode(value).map(CreateTestBody::Simulation),
+        other => {
+            return Err(Failure::Usage(format!(
+                "{}: `type` must be \"llm\", \"tool\" or \"simulation\"{}",
+                path.display(),
+                other.map(|k| format!(", not {k:?}")).unwrap_or_default()
+            )));
+        }
+    };
+    body.map_err(|(at, what)| invalid(at, what))
 }
 
 pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Outcome {
@@ -292,11 +332,7 @@ async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs) -> Outcome {
     if code == EXIT_TESTS_FAILED {
         if let Some(invocation) = &invocation {
             let o = invocation.outcome();
-            eprintln!(
-                "{} of {} runs did not pass",
-                o.not_passed.len(),
-                o.total()
-            );
+            eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
         }
     }
     Ok(code)
@@ -354,7 +390,9 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
                 .map(|r| r.test_run_id.clone())
                 .collect();
             if run_ids.is_empty() {
-                eprintln!("invocation {id} has no finished run that did not pass; nothing to resubmit");
+                eprintln!(
+                    "invocation {id} has no finished run that did not pass; nothing to resubmit"
+                );
                 if ctx.json {
                     json_line(ctx.out, &invocation)?;
                 }
@@ -412,7 +450,10 @@ pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> Outcome {
         .stream();
     let mut invocations = Vec::new();
     while let Some(item) = items.try_next().await? {
-        if args.since.is_some_and(|since| item.created_at_unix_secs < since) {
+        if args
+            .since
+            .is_some_and(|since| item.created_at_unix_secs < since)
+        {
             continue;
         }
         if ctx.json {

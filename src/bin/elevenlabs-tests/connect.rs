@@ -63,9 +63,9 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
                 "--fake and --base-url cannot be used together".to_owned(),
             ));
         }
-        let server = start_fake().await.map_err(|e| {
-            Failure::Io(format!("cannot start the embedded fake server: {e}"))
-        })?;
+        let server = start_fake()
+            .await
+            .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
         let why = if global.fake {
             "--fake"
         } else {

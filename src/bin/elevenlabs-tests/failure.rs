@@ -67,9 +67,7 @@ impl Failure {
                 eprintln!("error: {message}");
                 ExitCode::from(EXIT_ERROR)
             }
-            Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                ExitCode::from(EXIT_OK)
-            }
+            Failure::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
             Failure::Output(e) => {
                 eprintln!("error: writing the output: {e}");
                 ExitCode::from(EXIT_ERROR)

@@ -37,7 +37,10 @@ pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
     ));
     let mut total = Duration::ZERO;
     for run in &invocation.test_runs {
-        let rationale = run.condition_result.as_ref().and_then(|c| c.rationale.as_ref());
+        let rationale = run
+            .condition_result
+            .as_ref()
+            .and_then(|c| c.rationale.as_ref());
         let summary = rationale
             .map(|r| r.summary.clone())
             .filter(|s| !s.is_empty());

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
+    let body = commands::preflight(&cli.command)?;
     let conn = connect::connect(&cli.global).await?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -66,7 +67,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         out: &mut out,
     };
     let result = match cli.command {
-        Command::Tests(c) => commands::tests(&mut ctx, c).await,
+        Command::Tests(c) => commands::tests(&mut ctx, c, body).await,
         Command::Run(a) => commands::run(&mut ctx, a).await,
         Command::Invocations(c) => commands::invocations(&mut ctx, c).await,
         Command::Report(a) => commands::report(&mut ctx, a).await,

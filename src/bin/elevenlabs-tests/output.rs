@@ -54,7 +54,8 @@ pub fn print_table(out: &mut (impl Write + ?Sized), table: &Table) -> io::Result
 
 /// The columns of a streamed invocation listing: fixed widths, so each row can be printed
 /// as soon as it arrives; the title, of any length, is last.
-pub const INVOCATION_HEADER: &str = "ID                            CREATED               PASSED FAILED PENDING REPEAT  TITLE";
+pub const INVOCATION_HEADER: &str =
+    "ID                            CREATED               PASSED FAILED PENDING REPEAT  TITLE";
 
 pub fn invocation_row(i: &TestInvocationSummaryResponseModel) -> String {
     format!(
@@ -70,7 +71,8 @@ pub fn invocation_row(i: &TestInvocationSummaryResponseModel) -> String {
 }
 
 /// The columns of a streamed test listing.
-pub const TEST_HEADER: &str = "ID                            TYPE        UPDATED               NAME";
+pub const TEST_HEADER: &str =
+    "ID                            TYPE        UPDATED               NAME";
 
 pub fn test_row(t: &UnitTestSummaryResponseModel) -> String {
     format!(
@@ -139,7 +141,12 @@ pub fn print_invocation(
                 "{} {}: {}",
                 status_label(&report.status).to_ascii_uppercase(),
                 clean(&report.test_name),
-                clean(report.rationale.as_deref().unwrap_or("(no rationale given)"))
+                clean(
+                    report
+                        .rationale
+                        .as_deref()
+                        .unwrap_or("(no rationale given)")
+                )
             )?;
             for message in &report.messages {
                 writeln!(out, "    - {}", clean(message))?;

@@ -2,9 +2,9 @@
 //! of the pass rate over time (plotters' SVG backend, inlined), totals, and a table of the
 //! invocations.
 //!
-//! The pass rate of an invocation is `passed / test_run_count` (runs still pending count as
-//! not passed). In the chart each invocation is one `<circle>`: green when none of its runs
-//! failed, red when some did.
+//! The pass rate of an invocation is `passed / (passed + failed)`, over its finished runs. In
+//! the chart each invocation is one `<circle>`: green when none of its runs failed, red when
+//! some did, grey (on the 0% line, outside the pass-rate line) when none has finished yet.
 
 use std::fmt::Write as _;
 
@@ -17,13 +17,13 @@ use crate::output::rfc3339;
 pub const PASS_COLOUR: RGBColor = RGBColor(0x1a, 0x7f, 0x37);
 /// Colour of an invocation with failures.
 pub const FAIL_COLOUR: RGBColor = RGBColor(0xcf, 0x22, 0x2e);
+/// Colour of an invocation none of whose runs has finished.
+pub const PENDING_COLOUR: RGBColor = RGBColor(0x8c, 0x95, 0x9f);
 
-fn pass_rate(i: &TestInvocationSummaryResponseModel) -> f64 {
-    if i.test_run_count > 0 {
-        i.passed_count as f64 / i.test_run_count as f64 * 100.0
-    } else {
-        0.0
-    }
+/// The percentage of finished runs that passed; `None` when none has finished.
+fn pass_rate(i: &TestInvocationSummaryResponseModel) -> Option<f64> {
+    let finished = i.passed_count + i.failed_count;
+    (finished > 0).then(|| i.passed_count as f64 / finished as f64 * 100.0)
 }
 
 /// Escapes text for HTML (elements and attribute values).
@@ -66,9 +66,9 @@ pub fn chart_svg(invocations: &[TestInvocationSummaryResponseModel]) -> Result<S
         hi += pad;
         let mut chart = ChartBuilder::on(&root)
             .margin(16)
-            .caption("Pass rate per invocation", ("sans-serif", 20))
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .caption("Pass rate per invocation", ("sans-serif", 24))
+            .x_label_area_size(44)
+            .y_label_area_size(72)
             .build_cartesian_2d(lo..hi, 0f64..105f64)
             .map_err(|e| e.to_string())?;
         chart
@@ -77,27 +77,29 @@ pub fn chart_svg(invocations: &[TestInvocationSummaryResponseModel]) -> Result<S
             .y_labels(6)
             .x_label_formatter(&|t| day(*t))
             .y_label_formatter(&|v| format!("{v:.0}%"))
-            .y_desc("passed")
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .y_desc("finished runs passed")
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 15))
+            .light_line_style(RGBColor(0xf3, 0xf3, 0xf3))
             .draw()
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(LineSeries::new(
                 invocations
                     .iter()
-                    .map(|i| (i.created_at_unix_secs, pass_rate(i))),
+                    .filter_map(|i| Some((i.created_at_unix_secs, pass_rate(i)?))),
                 RGBColor(0x88, 0x88, 0x88).stroke_width(1),
             ))
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(invocations.iter().map(|i| {
-                let colour = if i.failed_count > 0 {
-                    FAIL_COLOUR
-                } else {
-                    PASS_COLOUR
+                let colour = match pass_rate(i) {
+                    None => PENDING_COLOUR,
+                    Some(_) if i.failed_count > 0 => FAIL_COLOUR,
+                    Some(_) => PASS_COLOUR,
                 };
                 Circle::new(
-                    (i.created_at_unix_secs, pass_rate(i)),
+                    (i.created_at_unix_secs, pass_rate(i).unwrap_or(0.0)),
                     if i.failed_count > 0 { 5 } else { 4 },
                     colour.filled(),
                 )
@@ -117,17 +119,16 @@ pub fn html(
     let mut oldest_first = invocations.to_vec();
     oldest_first.sort_by_key(|i| i.created_at_unix_secs);
     let svg = chart_svg(&oldest_first)?;
-    let (passed, failed, pending, runs) = invocations.iter().fold((0, 0, 0, 0), |acc, i| {
+    let (passed, failed, pending) = invocations.iter().fold((0, 0, 0), |acc, i| {
         (
             acc.0 + i.passed_count,
             acc.1 + i.failed_count,
             acc.2 + i.pending_count,
-            acc.3 + i.test_run_count,
         )
     });
     let with_failures = invocations.iter().filter(|i| i.failed_count > 0).count();
-    let rate = if runs > 0 {
-        format!("{:.1}%", passed as f64 / runs as f64 * 100.0)
+    let rate = if passed + failed > 0 {
+        format!("{:.1}%", passed as f64 / (passed + failed) as f64 * 100.0)
     } else {
         "n/a".to_owned()
     };
@@ -172,7 +173,7 @@ tr.failed td.failed {{ color: #cf222e; font-weight: 600; }}
 <p class="sub">{n} invocations, {period}{since}</p>
 <ul class="totals">
 <li><b id="total-invocations">{n}</b>invocations</li>
-<li><b id="total-pass-rate">{rate}</b>runs passed</li>
+<li><b id="total-pass-rate">{rate}</b>of finished runs passed</li>
 <li><b id="total-passed">{passed}</b>passed</li>
 <li><b id="total-failed">{failed}</b>failed</li>
 <li><b id="total-pending">{pending}</b>pending</li>
@@ -181,7 +182,7 @@ tr.failed td.failed {{ color: #cf222e; font-weight: 600; }}
 <div class="chart">
 {svg}
 </div>
-<p class="legend"><span><i class="dot" style="background:#1a7f37"></i>no failed run</span><span><i class="dot" style="background:#cf222e"></i>some runs failed</span></p>
+<p class="legend"><span><i class="dot" style="background:#1a7f37"></i>no failed run</span><span><i class="dot" style="background:#cf222e"></i>some runs failed</span><span><i class="dot" style="background:#8c959f"></i>no run finished yet</span></p>
 <table id="invocations">
 <thead><tr><th>Date</th><th>Title</th><th>Passed</th><th>Failed</th><th>Pending</th><th>Repeat</th><th>Invocation</th></tr></thead>
 <tbody>
