@@ -329,11 +329,13 @@ async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs) -> Outcome {
             output::print_invocation(ctx.out, invocation)?;
         }
     }
-    if code == EXIT_TESTS_FAILED {
-        if let Some(invocation) = &invocation {
-            let o = invocation.outcome();
-            eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
-        }
+    if code == EXIT_TESTS_FAILED
+        && let Some(invocation) = &invocation
+    {
+        // After the results, not before them.
+        ctx.out.flush()?;
+        let o = invocation.outcome();
+        eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
     }
     Ok(code)
 }

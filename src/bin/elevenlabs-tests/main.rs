@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // A current-thread runtime built by hand: the crate's tokio features are rt, net and
-    // time, not the macros of #[tokio::main].
+    // time, not the macros (no tokio main attribute).
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -83,7 +83,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
 /// `10m`, `1h30m`, `2.5s`: a duration as the flags write it.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{}ms", ms);
     }
     let mut secs = d.as_secs();
