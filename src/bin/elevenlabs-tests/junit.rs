@@ -101,3 +101,56 @@ pub fn write(path: &Path, invocation: &GetTestSuiteInvocationResponseModel) -> R
     std::fs::write(path, xml)
         .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invocation(runs: serde_json::Value) -> GetTestSuiteInvocationResponseModel {
+        serde_json::from_value(serde_json::json!({
+            "id": "inv_<1>", "agent_id": "agent_&", "created_at": 1_752_000_000, "test_runs": runs
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn names_and_rationales_are_escaped_and_counted() {
+        let inv = invocation(serde_json::json!([
+            {"test_run_id": "r1", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t1",
+             "test_name": "Says \"hi\" & <waves>", "status": "failed", "last_updated_at_unix": 1_752_000_003,
+             "condition_result": {"result": "failure", "rationale": {"summary": "a < b & c", "messages": ["x]]>y"]}}},
+            {"test_run_id": "r2", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t2",
+             "test_name": "Unknown", "status": "exploded"},
+            {"test_run_id": "r3", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t3",
+             "test_name": "Fine", "status": "passed"}
+        ]));
+        let xml = report(&inv).to_string().unwrap();
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("name"), Some("agent_&/inv_<1>"));
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("1"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases[0].attribute("name"), Some("Says \"hi\" & <waves>"));
+        assert_eq!(cases[0].attribute("time"), Some("3.000"));
+        let failure = cases[0]
+            .children()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(failure.attribute("message"), Some("a < b & c"));
+        assert_eq!(failure.text(), Some("x]]>y"));
+        let skipped = cases[1]
+            .children()
+            .find(|n| n.has_tag_name("skipped"))
+            .unwrap();
+        assert_eq!(skipped.attribute("message"), Some("status exploded"));
+        assert_eq!(cases[2].attribute("time"), None, "no end time known");
+    }
+}

@@ -211,3 +211,24 @@ tr.failed td.failed {{ color: #cf222e; font-weight: 600; }}
     h.push_str("</tbody>\n</table>\n</body>\n</html>\n");
     Ok(h)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_history_still_renders() {
+        let html = html("agent_1", Some(0), &[]).unwrap();
+        assert!(html.contains("no invocations"));
+        assert!(html.contains("<svg"));
+        assert_eq!(html.matches("<circle").count(), 0);
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}
