@@ -1570,3 +1570,35 @@ async fn fake_forces_the_fake_even_with_a_key() {
     .expect(2);
     assert!(out.stderr().contains("cannot be used together"));
 }
+
+/// The README's first command, on the embedded fake: the demo agent's tests run, one fails on
+/// purpose (its name contains `[fail]`), exit 1. Ignored until the fake serves agents,
+/// `run-tests` and invocations (parallel work; see `demo_agent` in
+/// `src/bin/elevenlabs-tests/connect.rs`); run it with `--ignored` after switching the adapter.
+#[test]
+#[ignore = "needs the stateful fake (agents, run-tests, invocations)"]
+fn run_wait_on_the_fake_runs_the_demo_agent_and_fails_on_purpose() {
+    let junit = temp_path("fake-run.xml");
+    let out = run_no_key(&["run", "--wait", "--junit", junit.to_str().unwrap()]).expect(1);
+    assert!(
+        out.stderr().contains("using the embedded fake server"),
+        "{}",
+        out.stderr()
+    );
+    let stdout = out.stdout();
+    assert!(stdout.contains("[fail]"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("FAILED ") && l.contains("[fail]")),
+        "{stdout}"
+    );
+    let report = parse_junit(&junit);
+    assert!(
+        report.suites[0]
+            .1
+            .iter()
+            .any(|c| c.kind == "failure" && c.name.contains("[fail]"))
+    );
+    assert!(report.suites[0].1.iter().any(|c| c.kind == "passed"));
+}

@@ -44,8 +44,11 @@ pub fn table(header: &[&str]) -> Table {
     table
 }
 
-/// Prints a table, without trailing spaces on its lines.
-pub fn print_table(out: &mut (impl Write + ?Sized), table: &Table) -> io::Result<()> {
+/// Prints a table: columns two spaces apart, no margin, no trailing spaces.
+pub fn print_table(out: &mut (impl Write + ?Sized), table: &mut Table) -> io::Result<()> {
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
     for line in table.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
@@ -98,7 +101,7 @@ pub fn print_object(out: &mut (impl Write + ?Sized), value: &Value) -> io::Resul
             table.add_row(vec![k.clone(), shown]);
         }
     }
-    print_table(out, &table)
+    print_table(out, &mut table)
 }
 
 /// The human form of an invocation: a line of counts, a table of its runs, and each run that
@@ -132,7 +135,7 @@ pub fn print_invocation(
         ]);
     }
     writeln!(out)?;
-    print_table(out, &runs)?;
+    print_table(out, &mut runs)?;
     if !outcome.not_passed.is_empty() {
         writeln!(out)?;
         for report in &outcome.not_passed {
