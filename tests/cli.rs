@@ -1602,3 +1602,52 @@ fn run_wait_on_the_fake_runs_the_demo_agent_and_fails_on_purpose() {
     );
     assert!(report.suites[0].1.iter().any(|c| c.kind == "passed"));
 }
+
+/// `invocations list` prints each page as it arrives: with the second page 3 s late, the
+/// first page's rows are on stdout well before the program ends.
+#[tokio::test]
+async fn invocations_list_prints_items_as_they_arrive() {
+    let server = ScriptServer::start(|req| {
+        let reply = Reply::json(200, &page(req, history(), "results"));
+        if req.param("cursor").is_some() {
+            reply.delay(Duration::from_secs(3))
+        } else {
+            reply
+        }
+    })
+    .await;
+    let url = server.url.clone();
+    let (first_line_at, ended_at, lines) = tokio::task::spawn_blocking(move || {
+        let mut child = program(
+            &["invocations", "list", "--page-size", "4", "--json"],
+            &[("ELEVENLABS_API_KEY", KEY), ("ELEVENLABS_BASE_URL", &url)],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let started = Instant::now();
+        let mut first = None;
+        let mut lines = Vec::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            first.get_or_insert_with(|| started.elapsed());
+            lines.push(line.unwrap());
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the listing hangs"
+            );
+        }
+        let status = child.wait().unwrap();
+        assert!(status.success());
+        (first.unwrap(), started.elapsed(), lines)
+    })
+    .await
+    .unwrap();
+    assert_eq!(lines.len(), 8);
+    assert!(
+        ended_at - first_line_at >= Duration::from_secs(2),
+        "first row after {first_line_at:?}, end after {ended_at:?}"
+    );
+}
