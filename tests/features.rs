@@ -3,16 +3,21 @@
 
 /// The features `fake` enables, as written in `Cargo.toml` (a one-line array).
 fn fake_feature() -> Vec<String> {
+    feature("fake")
+}
+
+/// The features feature `name` enables, as written in `Cargo.toml` (a one-line array).
+fn feature(name: &str) -> Vec<String> {
     let manifest = include_str!("../Cargo.toml");
     let line = manifest
         .lines()
-        .find(|l| l.trim_start().starts_with("fake ="))
-        .expect("Cargo.toml defines the `fake` feature on one line");
+        .find(|l| l.trim_start().starts_with(&format!("{name} =")))
+        .expect("Cargo.toml defines the feature on one line");
     let list = line.split_once('=').unwrap().1.trim();
     let list = list
         .strip_prefix('[')
         .and_then(|l| l.strip_suffix(']'))
-        .expect("the `fake` feature is a one-line array");
+        .expect("the feature is a one-line array");
     list.split(',')
         .map(|f| f.trim().trim_matches('"').to_owned())
         .filter(|f| !f.is_empty())
@@ -58,4 +63,45 @@ fn the_fake_module_needs_no_tokio_macros_or_runtime_builder() {
             );
         }
     }
+}
+
+#[test]
+fn cli_adds_the_program_dependencies_and_no_tokio_macros() {
+    let cli = feature("cli");
+    assert!(
+        cli.contains(&"fake".to_owned()),
+        "the no-key mode needs the fake"
+    );
+    let tokio: Vec<&str> = cli
+        .iter()
+        .filter_map(|f| f.strip_prefix("tokio/"))
+        .collect();
+    // The program builds its current-thread runtime by hand (no #[tokio::main]).
+    assert_eq!(tokio, ["rt", "net", "time"]);
+    let main = include_str!("../src/bin/elevenlabs-tests/main.rs");
+    assert!(main.contains("new_current_thread()"));
+    assert!(!main.contains("#[tokio::"));
+    // Library users do not build the CLI's dependencies: each is optional, behind `cli`.
+    let manifest = include_str!("../Cargo.toml");
+    for dep in [
+        "clap",
+        "clap_complete",
+        "indicatif",
+        "quick-junit",
+        "comfy-table",
+        "plotters",
+    ] {
+        assert!(cli.contains(&format!("dep:{dep}")), "cli enables {dep}");
+        let line = manifest
+            .lines()
+            .find(|l| l.starts_with(&format!("{dep} =")))
+            .unwrap_or_else(|| panic!("{dep} is a dependency"));
+        assert!(line.contains("optional = true"), "{line}");
+    }
+    // plotters without its default features (fonts, bitmaps): only the SVG backend.
+    let plotters = manifest
+        .lines()
+        .find(|l| l.starts_with("plotters ="))
+        .unwrap();
+    assert!(plotters.contains("default-features = false") && plotters.contains("svg_backend"));
 }

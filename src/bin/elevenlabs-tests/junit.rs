@@ -1,0 +1,156 @@
+//! JUnit XML of a test invocation (quick-junit): one `testsuite` for the invocation, one
+//! `testcase` per run, `failure` with the rationale for failed runs, `skipped` for the rest
+//! that did not pass (cancelled, unknown statuses, and runs still pending after a timeout).
+
+use std::path::Path;
+use std::time::Duration;
+
+use elevenlabs_agent_tests::types::{GetTestSuiteInvocationResponseModel, TestRunStatus};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::failure::Failure;
+
+/// The agent of an invocation: its own field, else its first run's.
+pub fn agent_of(invocation: &GetTestSuiteInvocationResponseModel) -> String {
+    invocation
+        .agent_id
+        .clone()
+        .or_else(|| invocation.test_runs.first().map(|r| r.agent_id.clone()))
+        .unwrap_or_else(|| "unknown-agent".to_owned())
+}
+
+/// The report of one invocation.
+pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
+    let agent = agent_of(invocation);
+    let mut suite = TestSuite::new(format!("{agent}/{}", invocation.id));
+    if let Some(ts) = invocation
+        .created_at
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+    {
+        suite.set_timestamp(ts.fixed_offset());
+    }
+    suite.add_property(Property::new("agent_id", agent.as_str()));
+    suite.add_property(Property::new("invocation_id", invocation.id.as_str()));
+    suite.add_property(Property::new(
+        "repeat_count",
+        invocation.repeat_count.to_string(),
+    ));
+    let mut total = Duration::ZERO;
+    for run in &invocation.test_runs {
+        let rationale = run
+            .condition_result
+            .as_ref()
+            .and_then(|c| c.rationale.as_ref());
+        let summary = rationale
+            .map(|r| r.summary.clone())
+            .filter(|s| !s.is_empty());
+        let messages = rationale.map(|r| r.messages.join("\n")).unwrap_or_default();
+        let status = match &run.status {
+            TestRunStatus::Passed => TestCaseStatus::success(),
+            TestRunStatus::Failed => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_type("failed");
+                s.set_message(summary.unwrap_or_else(|| "failed (no rationale given)".into()));
+                if !messages.is_empty() {
+                    s.set_description(messages);
+                }
+                s
+            }
+            other => {
+                let mut s = TestCaseStatus::skipped();
+                let why = if *other == TestRunStatus::Pending {
+                    "still pending when the wait ended".to_owned()
+                } else {
+                    format!("status {other}")
+                };
+                s.set_message(match summary {
+                    Some(summary) => format!("{why}: {summary}"),
+                    None => why,
+                });
+                s
+            }
+        };
+        let mut case = TestCase::new(run.test_name.as_str(), status);
+        case.set_classname(run.agent_id.as_str());
+        case.add_property(Property::new("test_id", run.test_id.as_str()));
+        case.add_property(Property::new("test_run_id", run.test_run_id.as_str()));
+        // The run's duration when both ends are known.
+        if let (Some(start), Some(end)) = (invocation.created_at, run.last_updated_at_unix)
+            && run.status != TestRunStatus::Pending
+            && end >= start
+        {
+            let time = Duration::from_secs((end - start) as u64);
+            total = total.max(time);
+            case.set_time(time);
+        }
+        suite.add_test_case(case);
+    }
+    if !total.is_zero() {
+        suite.set_time(total);
+    }
+    let mut report = Report::new("elevenlabs-tests");
+    report.add_test_suite(suite);
+    report
+}
+
+/// Writes the report of `invocation` to `path`.
+pub fn write(path: &Path, invocation: &GetTestSuiteInvocationResponseModel) -> Result<(), Failure> {
+    let xml = report(invocation)
+        .to_string()
+        .map_err(|e| Failure::Io(format!("cannot serialise the JUnit report: {e}")))?;
+    std::fs::write(path, xml)
+        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invocation(runs: serde_json::Value) -> GetTestSuiteInvocationResponseModel {
+        serde_json::from_value(serde_json::json!({
+            "id": "inv_<1>", "agent_id": "agent_&", "created_at": 1_752_000_000, "test_runs": runs
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn names_and_rationales_are_escaped_and_counted() {
+        let inv = invocation(serde_json::json!([
+            {"test_run_id": "r1", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t1",
+             "test_name": "Says \"hi\" & <waves>", "status": "failed", "last_updated_at_unix": 1_752_000_003,
+             "condition_result": {"result": "failure", "rationale": {"summary": "a < b & c", "messages": ["x]]>y"]}}},
+            {"test_run_id": "r2", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t2",
+             "test_name": "Unknown", "status": "exploded"},
+            {"test_run_id": "r3", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t3",
+             "test_name": "Fine", "status": "passed"}
+        ]));
+        let xml = report(&inv).to_string().unwrap();
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed");
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("name"), Some("agent_&/inv_<1>"));
+        assert_eq!(suite.attribute("tests"), Some("3"));
+        assert_eq!(suite.attribute("failures"), Some("1"));
+        assert_eq!(suite.attribute("skipped"), Some("1"));
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases[0].attribute("name"), Some("Says \"hi\" & <waves>"));
+        assert_eq!(cases[0].attribute("time"), Some("3.000"));
+        let failure = cases[0]
+            .children()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(failure.attribute("message"), Some("a < b & c"));
+        assert_eq!(failure.text(), Some("x]]>y"));
+        let skipped = cases[1]
+            .children()
+            .find(|n| n.has_tag_name("skipped"))
+            .unwrap();
+        assert_eq!(skipped.attribute("message"), Some("status exploded"));
+        assert_eq!(cases[2].attribute("time"), None, "no end time known");
+    }
+}

@@ -1,0 +1,101 @@
+//! `elevenlabs-tests`: runs the tests of ElevenLabs agents as a CI gate, with JUnit XML and an
+//! HTML history report.
+//!
+//! ```text
+//! cargo install elevenlabs-agent-tests --features cli
+//! elevenlabs-tests run --agent AGENT_ID --wait --junit results.xml   # exit 0 only if all passed
+//! elevenlabs-tests report --agent AGENT_ID --since 2025-07-01 --html report.html
+//! elevenlabs-tests --help
+//! ```
+//!
+//! Without `ELEVENLABS_API_KEY` (or with `--fake`) it runs against the crate's embedded fake
+//! server and its demo data. Exit codes: see [`args::EXIT_CODES`].
+
+mod args;
+mod commands;
+mod connect;
+mod failure;
+mod junit;
+mod output;
+mod progress;
+mod report;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{CommandFactory, Parser};
+
+use crate::args::{Cli, Command};
+use crate::commands::Ctx;
+use crate::failure::{EXIT_ERROR, Failure};
+
+fn main() -> ExitCode {
+    // clap exits 2 on usage errors, 0 for --help and --version.
+    let cli = Cli::parse();
+    if let Command::Completions { shell } = cli.command {
+        let mut command = Cli::command();
+        clap_complete::generate(shell, &mut command, "elevenlabs-tests", &mut io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    // A current-thread runtime built by hand: the crate's tokio features are rt, net and
+    // time, not the macros (no tokio main attribute).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => failure.report(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    let body = commands::preflight(&cli.command)?;
+    let conn = connect::connect(&cli.global).await?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut ctx = Ctx {
+        conn: &conn,
+        json: cli.global.json,
+        out: &mut out,
+    };
+    let result = match cli.command {
+        Command::Tests(c) => commands::tests(&mut ctx, c, body).await,
+        Command::Run(a) => commands::run(&mut ctx, a).await,
+        Command::Invocations(c) => commands::invocations(&mut ctx, c).await,
+        Command::Report(a) => commands::report(&mut ctx, a).await,
+        Command::Completions { .. } => unreachable!("handled before the runtime starts"),
+    };
+    // What was printed before an error stays printed.
+    let flushed = out.flush();
+    let code = result?;
+    flushed?;
+    Ok(code)
+}
+
+/// `10m`, `1h30m`, `2.5s`: a duration as the flags write it.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) {
+        return format!("{}ms", ms);
+    }
+    let mut secs = d.as_secs();
+    let mut out = String::new();
+    for (unit, n) in [("h", 3600), ("m", 60)] {
+        if secs >= n {
+            out.push_str(&format!("{}{unit}", secs / n));
+            secs %= n;
+        }
+    }
+    if secs > 0 || out.is_empty() {
+        out.push_str(&format!("{secs}s"));
+    }
+    out
+}
