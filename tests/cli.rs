@@ -1643,3 +1643,89 @@ async fn invocations_list_prints_items_as_they_arrive() {
         "first row after {first_line_at:?}, end after {ended_at:?}"
     );
 }
+
+/// `invocations cancel` and `rename` against a shared embedded fake (started here, so the
+/// state outlives each process): the pending runs end `cancelled`, which `invocations wait`
+/// treats as finished but not passed (exit 1, JUnit `skipped`); a name and `--clear`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_cancel_and_rename_on_the_fake() {
+    let server = elevenlabs_agent_tests::fake::FakeServer::builder()
+        .run_duration(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let (url, key) = (server.url().to_owned(), server.api_key().to_owned());
+    let agent = server.demo_agent_id().unwrap().to_owned();
+    let started = run_at_with_key(&url, &key, &["--json", "run", "--agent", &agent])
+        .await
+        .expect(0);
+    let invocation: Value = serde_json::from_str(started.stdout().lines().last().unwrap()).unwrap();
+    let id = invocation["id"].as_str().unwrap().to_owned();
+
+    let out = run_at_with_key(&url, &key, &["--json", "invocations", "cancel", &id])
+        .await
+        .expect(0);
+    let cancelled: Value = serde_json::from_str(out.stdout().lines().last().unwrap()).unwrap();
+    assert_valid_invocation(&cancelled, "invocations cancel --json");
+    assert!(
+        cancelled["test_runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "cancelled"),
+        "{cancelled}"
+    );
+
+    let junit = temp_path("cancelled.xml");
+    let out = run_at_with_key(
+        &url,
+        &key,
+        &[
+            "invocations",
+            "wait",
+            &id,
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .await
+    .expect(1);
+    assert!(out.stdout().contains("cancelled"), "{}", out.stdout());
+    let report = parse_junit(&junit);
+    assert!(
+        report.suites[0].1.iter().all(|c| c.kind == "skipped"),
+        "{:?}",
+        report.suites[0].1
+    );
+
+    let out = run_at_with_key(
+        &url,
+        &key,
+        &["invocations", "list", "--agent", &agent, "--limit", "1"],
+    )
+    .await
+    .expect(0);
+    assert!(out.stdout().contains("CANCELLED"), "{}", out.stdout());
+
+    let out = run_at_with_key(
+        &url,
+        &key,
+        &["--json", "invocations", "rename", &id, "Nightly"],
+    )
+    .await
+    .expect(0);
+    let renamed: Value = serde_json::from_str(out.stdout().lines().last().unwrap()).unwrap();
+    assert_eq!(renamed["name"], "Nightly");
+    let out = run_at_with_key(
+        &url,
+        &key,
+        &["--json", "invocations", "rename", &id, "--clear"],
+    )
+    .await
+    .expect(0);
+    let cleared: Value = serde_json::from_str(out.stdout().lines().last().unwrap()).unwrap();
+    assert!(cleared.get("name").is_none_or(Value::is_null), "{cleared}");
+    run_at_with_key(&url, &key, &["invocations", "rename", &id])
+        .await
+        .expect(2);
+}

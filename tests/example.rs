@@ -105,7 +105,7 @@ async fn without_a_key_prints_a_table_of_the_demo_data() {
             "CREATED",
             "TITLE",
             "AGENT",
-            "PASSED/FAILED/PENDING",
+            "PASSED/FAILED/PENDING/CANCELLED",
             "REPEAT"
         ]
     );
@@ -122,7 +122,7 @@ async fn without_a_key_prints_a_table_of_the_demo_data() {
         "CREATED",
         "TITLE",
         "AGENT",
-        "PASSED/FAILED/PENDING",
+        "PASSED/FAILED/PENDING/CANCELLED",
         "REPEAT",
     ]
     .iter()
@@ -141,8 +141,11 @@ async fn without_a_key_prints_a_table_of_the_demo_data() {
             "{line}"
         );
         let counts = format!(
-            "{}/{}/{}",
-            inv.passed_count, inv.failed_count, inv.pending_count
+            "{}/{}/{}/{}",
+            inv.passed_count,
+            inv.failed_count,
+            inv.pending_count,
+            inv.cancelled_count.unwrap_or(0)
         );
         assert!(line[starts[3]..].starts_with(&counts), "{line}");
         assert_eq!(line[starts[4]..].trim(), inv.repeat_count.to_string());

@@ -308,7 +308,7 @@ fn write_table(
         "CREATED",
         "TITLE",
         "AGENT",
-        "PASSED/FAILED/PENDING",
+        "PASSED/FAILED/PENDING/CANCELLED",
         "REPEAT",
     ];
     let rows: Vec<[String; 6]> = items
@@ -319,7 +319,13 @@ fn write_table(
                 rfc3339(i.created_at_unix_secs),
                 clean(&i.title),
                 clean(i.agent_id.as_deref().unwrap_or("-")),
-                format!("{}/{}/{}", i.passed_count, i.failed_count, i.pending_count),
+                format!(
+                    "{}/{}/{}/{}",
+                    i.passed_count,
+                    i.failed_count,
+                    i.pending_count,
+                    i.cancelled_count.unwrap_or(0)
+                ),
                 i.repeat_count.to_string(),
             ]
         })

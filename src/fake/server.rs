@@ -150,6 +150,7 @@ enum Endpoint {
     ListInvocations,
     Invocation,
     Resubmit,
+    Cancel,
 }
 
 /// The routes in Starlette's order: a path pattern (`*` is a path parameter), its endpoint
@@ -200,11 +201,16 @@ const ROUTES: &[(&[&str], Endpoint, &[Method])] = &[
     (
         &["test-invocations", "*"],
         Endpoint::Invocation,
-        &[Method::GET],
+        &[Method::GET, Method::PATCH],
     ),
     (
         &["test-invocations", "*", "resubmit"],
         Endpoint::Resubmit,
+        &[Method::POST],
+    ),
+    (
+        &["test-invocations", "*", "cancel"],
+        Endpoint::Cancel,
         &[Method::POST],
     ),
 ];
@@ -301,8 +307,10 @@ fn route(
         (Endpoint::Agent, _) => agents::get(&ctx, id),
         (Endpoint::RunTests, _) => agents::run_tests(&ctx, id),
         (Endpoint::ListInvocations, _) => invocations::list(&ctx),
+        (Endpoint::Invocation, Method::PATCH) => invocations::rename(&ctx, id),
         (Endpoint::Invocation, _) => invocations::get(&ctx, id),
         (Endpoint::Resubmit, _) => invocations::resubmit(&ctx, id),
+        (Endpoint::Cancel, _) => invocations::cancel(&ctx, id),
     }
 }
 

@@ -125,6 +125,8 @@ pub(crate) struct Agent {
 pub(crate) enum Outcome {
     Passed,
     Failed,
+    /// Cancelled while pending (`POST .../cancel`).
+    Cancelled,
 }
 
 /// How a run's status evolves.
@@ -187,6 +189,10 @@ pub(crate) struct Invocation {
     pub(crate) repeat_count: i64,
     pub(crate) access_info: Option<ResourceAccessInfo>,
     pub(crate) runs: Vec<Run>,
+    /// The user-provided name (`PATCH`); the title shows it when set.
+    pub(crate) name: Option<String>,
+    /// Whether the invocation was cancelled.
+    pub(crate) cancelled: bool,
 }
 
 /// Counts of an invocation's runs at one instant.
@@ -195,6 +201,7 @@ pub(crate) struct Counts {
     pub(crate) passed: i64,
     pub(crate) failed: i64,
     pub(crate) pending: i64,
+    pub(crate) cancelled: i64,
 }
 
 impl Invocation {
@@ -204,6 +211,7 @@ impl Invocation {
             match run.outcome(now) {
                 Some(Outcome::Passed) => c.passed += 1,
                 Some(Outcome::Failed) => c.failed += 1,
+                Some(Outcome::Cancelled) => c.cancelled += 1,
                 None => c.pending += 1,
             }
         }
@@ -224,13 +232,13 @@ impl Invocation {
             pending_count: c.pending,
             repeat_count: self.repeat_count,
             test_run_count: self.runs.len() as i64,
-            title: self.title.clone(),
-            // Live-API fields (declared by spec/overlay.json): `cancelled_count` and
-            // `credits_used` are added as raw JSON by `summary_extras`, like the live API.
-            cancelled: Some(false),
-            cancelled_count: None,
+            title: self.name.clone().unwrap_or_else(|| self.title.clone()),
+            // Live-API fields (declared by spec/overlay.json); `credits_used` is added as raw
+            // JSON by `summary_extras`, like the live API.
+            cancelled: Some(self.cancelled),
+            cancelled_count: Some(c.cancelled),
             credits_used: None,
-            name: None,
+            name: self.name.clone(),
             ran_against_draft: Some(false),
             runs_diverged_from_version: Some(false),
             total_price: None,
@@ -263,8 +271,8 @@ impl Invocation {
             repeat_count: self.repeat_count,
             result_groups,
             test_runs: runs,
-            cancelled: Some(false),
-            name: None,
+            cancelled: Some(self.cancelled),
+            name: self.name.clone(),
             ran_against_draft: Some(false),
             version_id: None,
         }
@@ -329,16 +337,19 @@ impl Invocation {
             None => TestRunStatus::Pending,
             Some(Outcome::Passed) => TestRunStatus::Passed,
             Some(Outcome::Failed) => TestRunStatus::Failed,
+            Some(Outcome::Cancelled) => TestRunStatus::Cancelled,
         };
         let last_updated = match (&run.progress, outcome) {
             (Progress::Timed { finish_unix, .. }, Some(_)) => *finish_unix,
             _ => run.submitted_unix,
         };
-        let condition_result = outcome.map(|o| condition_result(o, &run.test_name));
-        let agent_responses = outcome.map(|o| {
+        // A cancelled run has neither a result nor a reply.
+        let finished = outcome.filter(|o| *o != Outcome::Cancelled);
+        let condition_result = finished.map(|o| condition_result(o, &run.test_name));
+        let agent_responses = finished.map(|o| {
             let message = match o {
-                Outcome::Passed => "Of course, I can help with that. Let me take care of it now.",
                 Outcome::Failed => "I'm sorry, I can't help with that request.",
+                _ => "Of course, I can help with that. Let me take care of it now.",
             };
             serde_json::from_value::<ConversationHistoryTranscriptCommonModelOutput>(json!({
                 "role": "agent",
@@ -406,7 +417,7 @@ fn condition_result(outcome: Outcome, test_name: &str) -> TestConditionResultCom
             }),
             result: EvaluationSuccessResult::Success,
         },
-        Outcome::Failed => TestConditionResultCommonModel {
+        Outcome::Failed | Outcome::Cancelled => TestConditionResultCommonModel {
             rationale: Some(TestConditionRationaleCommonModel {
                 messages: vec![format!("Test `{test_name}` did not pass.")],
                 summary: failure_summary(test_name),
@@ -768,6 +779,8 @@ impl Store {
             folder_id,
             title,
             repeat_count,
+            name: None,
+            cancelled: false,
             access_info: Some(ResourceAccessInfo {
                 access_source: Some(if is_creator {
                     ResourceAccessInfoAccessSource::Creator
@@ -912,6 +925,8 @@ impl Store {
             repeat_count: s.repeat_count,
             access_info: s.access_info.clone(),
             runs,
+            name: None,
+            cancelled: false,
         })
     }
 }
@@ -972,7 +987,6 @@ pub(crate) fn summary_extras(summary: &mut Value) {
             .get("pending_count")
             .and_then(Value::as_i64)
             .unwrap_or(0);
-        map.insert("cancelled_count".to_owned(), json!(0));
         // 25 credits per finished run.
         map.insert("credits_used".to_owned(), json!((runs - pending) * 25));
     }

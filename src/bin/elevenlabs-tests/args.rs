@@ -175,6 +175,24 @@ pub enum InvocationsCommand {
         #[command(flatten)]
         wait_args: WaitArgs,
     },
+    /// Cancel the runs of an invocation that are still pending (finished ones keep their result).
+    #[command(after_help = EXIT_CODES)]
+    Cancel {
+        /// The invocation's id.
+        id: String,
+    },
+    /// Name an invocation (`--clear` restores its generated title).
+    #[command(after_help = EXIT_CODES)]
+    Rename {
+        /// The invocation's id.
+        id: String,
+        /// The new name.
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        name: Option<String>,
+        /// Remove the name: the title is generated again.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Run again the runs of an invocation that did not pass (failed, cancelled, unknown).
     #[command(after_help = EXIT_CODES)]
     Resubmit {

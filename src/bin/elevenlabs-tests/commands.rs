@@ -379,6 +379,38 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
             Ok(EXIT_OK)
         }
         InvocationsCommand::Wait { id, wait_args } => wait(ctx, &id, &wait_args).await,
+        InvocationsCommand::Cancel { id } => {
+            ctx.client()
+                .cancel_test_invocation()
+                .test_invocation_id(id.as_str())
+                .send()
+                .await?;
+            eprintln!("cancelled the pending runs of invocation {id}");
+            let invocation = get_invocation(ctx.client(), &id).await?;
+            if ctx.json {
+                json_line(ctx.out, &invocation)?;
+            } else {
+                output::print_invocation(ctx.out, &invocation)?;
+            }
+            Ok(EXIT_OK)
+        }
+        InvocationsCommand::Rename { id, name, clear } => {
+            let name = if clear { None } else { name };
+            let invocation = ctx
+                .client()
+                .update_test_invocation()
+                .test_invocation_id(id.as_str())
+                .body_map(move |b| b.name(name))
+                .send()
+                .await?
+                .into_inner();
+            if ctx.json {
+                json_line(ctx.out, &invocation)?;
+            } else {
+                output::print_invocation(ctx.out, &invocation)?;
+            }
+            Ok(EXIT_OK)
+        }
         InvocationsCommand::Resubmit {
             id,
             wait: then_wait,

@@ -57,17 +57,18 @@ pub fn print_table(out: &mut (impl Write + ?Sized), table: &mut Table) -> io::Re
 
 /// The columns of a streamed invocation listing: fixed widths, so each row can be printed
 /// as soon as it arrives; the title, of any length, is last.
-pub const INVOCATION_HEADER: &str =
-    "ID                            CREATED               PASSED FAILED PENDING REPEAT  TITLE";
+pub const INVOCATION_HEADER: &str = "ID                            CREATED               PASSED FAILED PENDING CANCELLED REPEAT  TITLE";
 
 pub fn invocation_row(i: &TestInvocationSummaryResponseModel) -> String {
     format!(
-        "{:<29} {:<21} {:>6} {:>6} {:>7} {:>6}  {}",
+        "{:<29} {:<21} {:>6} {:>6} {:>7} {:>9} {:>6}  {}",
         clean(&i.id),
         rfc3339(i.created_at_unix_secs),
         i.passed_count,
         i.failed_count,
         i.pending_count,
+        // Absent on responses older than the field (and on the pinned spec): none.
+        i.cancelled_count.unwrap_or(0),
         i.repeat_count,
         clean(&i.title)
     )

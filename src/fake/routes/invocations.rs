@@ -11,10 +11,12 @@ use crate::fake::http::{
     Bound, Resp, json_response, not_found, param, parse_body, parse_int_param, query_error,
     unprocessable,
 };
-use crate::fake::state::{Definition, Invocation, Kind, detail_extras, schedule, summary_extras};
+use crate::fake::state::{
+    Definition, Invocation, Kind, Outcome, Progress, detail_extras, schedule, summary_extras,
+};
 use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
-    TestInvocationSummaryResponseModel,
+    TestInvocationSummaryResponseModel, UpdateTestInvocationRequestModel,
 };
 
 /// The API's `page_size` default (the spec's `default: 30`).
@@ -181,6 +183,55 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
     let Some(invocation) = find(ctx, &store, id) else {
         return not_found("test_invocation", id);
     };
+    let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
+    detail_extras(&mut json, &invocation);
+    json_response(StatusCode::OK, &json)
+}
+
+/// The invocation `id` as a live (mutable) one of the store: a seeded invocation is
+/// materialised on its first change. `None` when there is no such invocation.
+fn live<'s>(
+    ctx: &Ctx<'_>,
+    store: &'s mut crate::fake::state::Store,
+    id: &str,
+) -> Option<&'s mut Invocation> {
+    if store.live_invocation(id).is_none() {
+        let invocation = find(ctx, store, id)?;
+        store.materialized.insert(id.to_owned(), invocation);
+    }
+    store.live_invocation_mut(id)
+}
+
+/// `POST /test-invocations/{id}/cancel`: every run still pending is `cancelled` (finished
+/// runs keep their result) and the invocation is marked cancelled. `200 {}`.
+pub(crate) fn cancel(ctx: &Ctx<'_>, id: &str) -> Resp {
+    let mut store = ctx.store();
+    let now = Instant::now();
+    let Some(invocation) = live(ctx, &mut store, id) else {
+        return not_found("test_invocation", id);
+    };
+    for run in &mut invocation.runs {
+        if run.outcome(now).is_none() {
+            run.progress = Progress::Fixed(Some(Outcome::Cancelled));
+        }
+    }
+    invocation.cancelled = true;
+    json_response(StatusCode::OK, &json!({}))
+}
+
+/// `PATCH /test-invocations/{id}`: sets the user-provided name (`null` restores the
+/// generated title); answers the invocation.
+pub(crate) fn rename(ctx: &Ctx<'_>, id: &str) -> Resp {
+    let (body, _) = match parse_body::<UpdateTestInvocationRequestModel>(ctx.body, &[]) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut store = ctx.store();
+    let Some(invocation) = live(ctx, &mut store, id) else {
+        return not_found("test_invocation", id);
+    };
+    invocation.name = body.name;
+    let invocation = invocation.clone();
     let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
     detail_extras(&mut json, &invocation);
     json_response(StatusCode::OK, &json)

@@ -1,0 +1,271 @@
+//! The whole CI loop against the embedded fake: the tests attached to an agent, run, waited
+//! for, and read (`outcome`), with a failing and a passing suite; cancelling pending runs
+//! (the wait treats `cancelled` as finished); renaming an invocation.
+
+use std::time::{Duration, Instant};
+
+use elevenlabs_agent_tests::fake::{FAIL_MARKER, FakeServer};
+use elevenlabs_agent_tests::prelude::*;
+use elevenlabs_agent_tests::types::{SingleTestRunRequestModel, TestRunStatus};
+
+/// Every test body runs under this limit: a test must fail, not hang.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs the tests attached to `agent` and returns the started invocation's id.
+async fn run_attached(client: &Client, agent: &str) -> String {
+    let details = client
+        .get_agent()
+        .agent_id(agent)
+        .send()
+        .await
+        .expect("get_agent")
+        .into_inner();
+    let tests: Vec<SingleTestRunRequestModel> =
+        details.attached_tests().iter().map(Into::into).collect();
+    assert!(!tests.is_empty(), "{agent} has attached tests");
+    let started = client
+        .run_tests()
+        .agent_id(agent)
+        .body_map(|b| b.tests(tests))
+        .send()
+        .await
+        .expect("run_tests")
+        .into_inner();
+    assert!(!started.is_finished(), "runs start pending");
+    started.id
+}
+
+/// The demo agents: one whose suite has a `[fail]` test, one whose suite passes.
+async fn agents(server: &FakeServer, client: &Client) -> (String, String) {
+    let mut failing = None;
+    let mut passing = None;
+    for agent in server.agent_ids() {
+        let details = client
+            .get_agent()
+            .agent_id(agent)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let names: Vec<String> = server
+            .tests()
+            .iter()
+            .filter(|t| details.attached_tests().iter().any(|a| a.test_id == t.id))
+            .map(|t| t.name.clone())
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        if names.iter().any(|n| n.contains(FAIL_MARKER)) {
+            failing.get_or_insert_with(|| agent.clone());
+        } else {
+            passing.get_or_insert_with(|| agent.clone());
+        }
+    }
+    (
+        failing.expect("a failing demo suite"),
+        passing.expect("a passing demo suite"),
+    )
+}
+
+#[tokio::test]
+async fn run_wait_and_read_the_outcome_of_a_failing_and_a_passing_suite() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::from_millis(300))
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let (failing, passing) = agents(&server, &client).await;
+
+        let id = run_attached(&client, &failing).await;
+        let finished = client
+            .wait_for_test_invocation(&id)
+            .poll_interval(Duration::from_millis(100))
+            .await
+            .expect("finishes");
+        let outcome = finished.outcome();
+        assert!(!outcome.all_passed());
+        assert!(outcome.failed >= 1 && outcome.passed >= 1, "{outcome:?}");
+        assert_eq!(outcome.pending, 0);
+        for failed in &outcome.not_passed {
+            assert!(failed.test_name.contains(FAIL_MARKER), "{failed:?}");
+            let why = failed.rationale.as_deref().expect("a rationale");
+            assert!(why.contains(FAIL_MARKER), "{why}");
+        }
+
+        let id = run_attached(&client, &passing).await;
+        let finished = client
+            .wait_for_test_invocation(&id)
+            .poll_interval(Duration::from_millis(100))
+            .await
+            .expect("finishes");
+        assert!(finished.outcome().all_passed(), "{:?}", finished.outcome());
+
+        // The listing counts what the runs came to.
+        let listed = client
+            .list_test_invocations()
+            .agent_id(&passing)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let summary = listed.results.iter().find(|s| s.id == id).expect("listed");
+        assert_eq!(summary.pending_count, 0);
+        assert_eq!(summary.passed_count, summary.test_run_count);
+    })
+    .await
+    .expect("no hang");
+}
+
+#[tokio::test]
+async fn the_wait_never_polls_faster_than_its_interval() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::from_millis(400))
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let (_, passing) = agents(&server, &client).await;
+        let id = run_attached(&client, &passing).await;
+        let started = Instant::now();
+        server.clear_requests();
+        let interval = Duration::from_millis(150);
+        let finished = client
+            .wait_for_test_invocation(&id)
+            .poll_interval(interval)
+            .await
+            .unwrap();
+        let waited = started.elapsed();
+        assert!(finished.is_finished());
+        let polls = server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(&id))
+            .count();
+        // Never faster than the interval: at most one poll per interval waited, plus the
+        // first. (How promptly it notices the finish is measured by `cargo bench --bench
+        // wait`, not asserted on the clock here.)
+        let most = (waited.as_millis() / interval.as_millis()) as usize + 1;
+        assert!(polls <= most, "{polls} polls in {waited:?} at {interval:?}");
+    })
+    .await
+    .expect("no hang");
+}
+
+#[tokio::test]
+async fn cancelling_ends_the_pending_runs_and_the_wait_sees_them_finished() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::from_secs(30))
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let (failing, _) = agents(&server, &client).await;
+        let id = run_attached(&client, &failing).await;
+        client
+            .cancel_test_invocation()
+            .test_invocation_id(&id)
+            .send()
+            .await
+            .expect("cancel");
+        // Far sooner than the 30 s runs: cancelled counts as finished.
+        let finished = client
+            .wait_for_test_invocation(&id)
+            .poll_interval(Duration::from_millis(50))
+            .timeout(Duration::from_secs(5))
+            .await
+            .expect("a cancelled invocation is finished");
+        assert!(
+            finished
+                .test_runs
+                .iter()
+                .all(|r| r.status == TestRunStatus::Cancelled)
+        );
+        assert_eq!(finished.cancelled, Some(true));
+        let outcome = finished.outcome();
+        assert_eq!(
+            outcome.other.get("cancelled"),
+            Some(&finished.test_runs.len())
+        );
+        assert!(!outcome.all_passed());
+        assert!(outcome.not_passed.iter().all(|r| r.rationale.is_none()));
+
+        let listed = client
+            .list_test_invocations()
+            .agent_id(&failing)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let summary = listed.results.iter().find(|s| s.id == id).unwrap();
+        assert_eq!(summary.cancelled_count, Some(summary.test_run_count));
+        assert_eq!(summary.cancelled, Some(true));
+        assert_eq!(summary.pending_count, 0);
+
+        // An unknown invocation is a 404.
+        let err = client
+            .cancel_test_invocation()
+            .test_invocation_id("nope")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    })
+    .await
+    .expect("no hang");
+}
+
+#[tokio::test]
+async fn renaming_an_invocation_and_restoring_its_title() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::start().await.unwrap();
+        let client = server.client();
+        let (_, passing) = agents(&server, &client).await;
+        let id = run_attached(&client, &passing).await;
+        let title_of = |client: Client, id: String, agent: String| async move {
+            let page = client
+                .list_test_invocations()
+                .agent_id(agent)
+                .send()
+                .await
+                .unwrap()
+                .into_inner();
+            let s = page.results.into_iter().find(|s| s.id == id).unwrap();
+            (s.title, s.name)
+        };
+        let (generated, name) = title_of(client.clone(), id.clone(), passing.clone()).await;
+        assert_eq!(name, None);
+
+        let renamed = client
+            .update_test_invocation()
+            .test_invocation_id(&id)
+            .body_map(|b| b.name(Some("Nightly".to_owned())))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(renamed.name.as_deref(), Some("Nightly"));
+        let (title, name) = title_of(client.clone(), id.clone(), passing.clone()).await;
+        assert_eq!(
+            (title.as_str(), name.as_deref()),
+            ("Nightly", Some("Nightly"))
+        );
+
+        // `null` restores the generated title.
+        client
+            .update_test_invocation()
+            .test_invocation_id(&id)
+            .body_map(|b| b.name(None))
+            .send()
+            .await
+            .unwrap();
+        let (title, name) = title_of(client.clone(), id.clone(), passing.clone()).await;
+        assert_eq!((title, name), (generated, None));
+    })
+    .await
+    .expect("no hang");
+}
