@@ -460,37 +460,39 @@ fn union_item(name: &str, schema: &UnionSchema) -> syn::Item {
 /// schema of the spec: the conformance tests derive their type table from it, so a schema
 /// added by a refresh is covered without editing a test.
 fn component_table_item(names: &BTreeMap<String, String>) -> syn::Item {
-    let rows = names.iter().map(|(schema, rust)| {
-        let ty = syn::Ident::new(rust, proc_macro2::Span::call_site());
-        quote!(#schema => $crate::types::#ty)
-    });
-    syn::parse_quote! {
-        /// Calls `$m! { "SchemaName" => Type, ... }` for every component schema of the spec
-        /// (for the conformance tests; not part of the API).
-        #[doc(hidden)]
-        #[macro_export]
-        macro_rules! __for_each_component {
-            ($m:ident) => { $m! { #(#rows),* } };
-        }
-    }
+    table_macro_item("__for_each_component", "component schema", names.iter())
 }
 
-/// `__for_each_open_enum!(m)` calls `m! { "SchemaName" => Type, ... }` for every string enum
-/// (each an open enum), for the conformance tests.
+/// `__for_each_open_enum!(m)`: the same for every string enum (each an open enum).
 fn open_enum_table_item(
     names: &BTreeMap<String, String>,
     enums: &BTreeMap<String, EnumSchema>,
 ) -> syn::Item {
-    let rows = enums.keys().map(|schema| {
-        let ty = syn::Ident::new(&names[schema], proc_macro2::Span::call_site());
+    let rows = enums.keys().map(|schema| (schema, &names[schema]));
+    table_macro_item("__for_each_open_enum", "string enum", rows)
+}
+
+/// A hidden exported macro `$name!(m)` calling `m! { "SchemaName" => Type, ... }` for `rows`
+/// (schema name, Rust type name).
+fn table_macro_item<'a>(
+    name: &str,
+    what: &str,
+    rows: impl Iterator<Item = (&'a String, &'a String)>,
+) -> syn::Item {
+    let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+    let rows = rows.map(|(schema, rust)| {
+        let ty = syn::Ident::new(rust, proc_macro2::Span::call_site());
         quote!(#schema => $crate::types::#ty)
     });
+    let doc = format!(
+        "Calls `$m! {{ \"SchemaName\" => Type, ... }}` for every {what} of the spec (for the \
+         conformance tests; not part of the API)."
+    );
     syn::parse_quote! {
-        /// Calls `$m! { "SchemaName" => Type, ... }` for every string enum of the spec (for the
-        /// conformance tests; not part of the API).
+        #[doc = #doc]
         #[doc(hidden)]
         #[macro_export]
-        macro_rules! __for_each_open_enum {
+        macro_rules! #name {
             ($m:ident) => { $m! { #(#rows),* } };
         }
     }

@@ -8,6 +8,7 @@
 //! then finish (a test named `[fail]` fails with a rationale, `[cancel]` ends `cancelled`, a
 //! status the spec does not list), resubmit, tests, and an invocation history.
 
+mod fake_schema;
 mod support;
 
 use std::collections::BTreeMap;
@@ -146,65 +147,11 @@ fn temp_path(name: &str) -> PathBuf {
 // The spec's JSON Schema (as tests/fake.rs builds it)
 // ----------------------------------------------------------------------------------------
 
-/// The spec's schema `root` as JSON Schema 2020-12: `nullable` becomes `anyOf [.., null]`,
-/// response objects get `additionalProperties: false`. `root` may also be a whole schema
-/// (for the unnamed `oneOf` of `GET /v1/convai/agent-testing/{id}`).
+/// The spec's schema `root` as JSON Schema 2020-12 (see `fake_schema::spec_schema_for`):
+/// a component name, or a whole schema (for the unnamed `oneOf` of
+/// `GET /v1/convai/agent-testing/{id}`).
 fn spec_schema(root: Value) -> jsonschema::Validator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    let path = [dir.join("effective.json"), dir.join("openapi.json")]
-        .into_iter()
-        .find(|p| p.exists())
-        .unwrap();
-    let spec: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    fn convert(schema: &Value, strict: bool) -> Value {
-        match schema {
-            Value::Object(map) => {
-                let mut out = serde_json::Map::new();
-                for (k, v) in map {
-                    match k.as_str() {
-                        "nullable" | "example" | "discriminator" => {}
-                        "properties" => {
-                            let props = v
-                                .as_object()
-                                .unwrap()
-                                .iter()
-                                .map(|(name, s)| (name.clone(), convert(s, strict)))
-                                .collect();
-                            out.insert(k.clone(), Value::Object(props));
-                        }
-                        _ => {
-                            out.insert(k.clone(), convert(v, strict));
-                        }
-                    }
-                }
-                if strict
-                    && out.get("type") == Some(&json!("object"))
-                    && out.contains_key("properties")
-                {
-                    out.entry("additionalProperties").or_insert(json!(false));
-                }
-                let out = Value::Object(out);
-                if map.get("nullable") == Some(&json!(true)) {
-                    json!({"anyOf": [out, {"type": "null"}]})
-                } else {
-                    out
-                }
-            }
-            Value::Array(items) => Value::Array(items.iter().map(|v| convert(v, strict)).collect()),
-            other => other.clone(),
-        }
-    }
-    let mut schemas = serde_json::Map::new();
-    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
-        schemas.insert(name.clone(), convert(schema, name != "ValidationError"));
-    }
-    let mut document = match root {
-        Value::String(name) => json!({"$ref": format!("#/components/schemas/{name}")}),
-        other => other,
-    };
-    document["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    document["components"] = json!({"schemas": schemas});
-    jsonschema::draft202012::new(&document).unwrap()
+    jsonschema::draft202012::new(&fake_schema::spec_schema_for(root)).unwrap()
 }
 
 fn assert_valid(schema: &jsonschema::Validator, instance: &Value, what: &str) {

@@ -9,6 +9,12 @@ use serde_json::{Value, json};
 /// the fake can serve no field the spec does not declare. The upstream spec
 /// (`spec/effective.json`: upstream plus the overlay) is used when present, the trimmed `spec/openapi.json` otherwise.
 pub fn spec_schema(root: &str) -> Value {
+    spec_schema_for(json!(root))
+}
+
+/// [`spec_schema`] for `root`: a component name (a JSON string), or a whole schema that
+/// refers to the components (the unnamed `oneOf` of an operation's response).
+pub fn spec_schema_for(root: Value) -> Value {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
     let path = [dir.join("effective.json"), dir.join("openapi.json")]
         .into_iter()
@@ -21,10 +27,10 @@ pub fn spec_schema(root: &str) -> Value {
 /// the schemas the crate leaves free-form (an agent's `conversation_config`, ...) are open.
 pub fn generated_spec_schema(root: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/openapi.json");
-    spec_schema_in(&path, root)
+    spec_schema_in(&path, json!(root))
 }
 
-fn spec_schema_in(path: &std::path::Path, root: &str) -> Value {
+fn spec_schema_in(path: &std::path::Path, root: Value) -> Value {
     let spec: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
 
     fn convert(schema: &Value, strict: bool) -> Value {
@@ -33,7 +39,7 @@ fn spec_schema_in(path: &std::path::Path, root: &str) -> Value {
                 let mut out = serde_json::Map::new();
                 for (k, v) in map {
                     match k.as_str() {
-                        "nullable" | "example" => {}
+                        "nullable" | "example" | "discriminator" => {}
                         "properties" => {
                             let props = v
                                 .as_object()
@@ -72,11 +78,13 @@ fn spec_schema_in(path: &std::path::Path, root: &str) -> Value {
         let strict = name != "ValidationError";
         schemas.insert(name.clone(), convert(schema, strict));
     }
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/components/schemas/{root}"),
-        "components": {"schemas": schemas},
-    })
+    let mut document = match root {
+        Value::String(name) => json!({"$ref": format!("#/components/schemas/{name}")}),
+        other => other,
+    };
+    document["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    document["components"] = json!({"schemas": schemas});
+    document
 }
 
 pub fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {

@@ -39,6 +39,10 @@ pub struct Global {
     /// Use the embedded fake server and its demo data, even when ELEVENLABS_API_KEY is set.
     #[arg(long, global = true)]
     pub fake: bool,
+    /// On the embedded fake: how long a simulated test run takes (each run finishes between
+    /// this and 2.75 times it; a test named `[slow]` twice that).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, default_value = "1500ms")]
+    pub fake_run_duration: Duration,
     /// The API region: production, us, eu, in or sg (needs ELEVENLABS_API_KEY).
     #[arg(long, global = true, value_name = "NAME", conflicts_with = "base_url")]
     pub environment: Option<elevenlabs_agent_tests::Environment>,

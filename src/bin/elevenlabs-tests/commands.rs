@@ -72,24 +72,14 @@ pub async fn tests(
             if let Some(p) = page_size(&listing) {
                 request = request.page_size(p);
             }
-            let mut items = request.stream();
-            if !ctx.json {
-                writeln!(ctx.out, "{}", output::TEST_HEADER)?;
-            }
-            let mut n = 0u64;
-            while let Some(test) = items.try_next().await? {
-                if ctx.json {
-                    json_line(ctx.out, &test)?;
-                } else {
-                    writeln!(ctx.out, "{}", output::test_row(&test))?;
-                }
-                ctx.out.flush()?;
-                n += 1;
-                if listing.limit == Some(n) {
-                    break;
-                }
-            }
-            Ok(EXIT_OK)
+            print_listing(
+                ctx,
+                request.stream(),
+                output::TEST_HEADER,
+                output::test_row,
+                listing.limit,
+            )
+            .await
         }
         TestsCommand::Get { id } => {
             let test = ctx
@@ -340,6 +330,38 @@ async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs) -> Outcome {
     Ok(code)
 }
 
+/// Prints a listing as its items arrive (a table row, or a JSON line with `--json`), at most
+/// `limit` items.
+async fn print_listing<T, S>(
+    ctx: &mut Ctx<'_>,
+    mut items: S,
+    header: &str,
+    row: fn(&T) -> String,
+    limit: Option<u64>,
+) -> Outcome
+where
+    T: serde::Serialize,
+    S: futures::Stream<Item = Result<T, elevenlabs_agent_tests::Error>> + Unpin,
+{
+    if !ctx.json {
+        writeln!(ctx.out, "{header}")?;
+    }
+    let mut n = 0u64;
+    while let Some(item) = items.try_next().await? {
+        if ctx.json {
+            json_line(ctx.out, &item)?;
+        } else {
+            writeln!(ctx.out, "{}", row(&item))?;
+        }
+        ctx.out.flush()?;
+        n += 1;
+        if limit == Some(n) {
+            break;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
 pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outcome {
     match command {
         InvocationsCommand::List { agent, listing } => {
@@ -350,24 +372,14 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
             if let Some(p) = page_size(&listing) {
                 request = request.page_size(p);
             }
-            let mut items = request.stream();
-            if !ctx.json {
-                writeln!(ctx.out, "{}", output::INVOCATION_HEADER)?;
-            }
-            let mut n = 0u64;
-            while let Some(item) = items.try_next().await? {
-                if ctx.json {
-                    json_line(ctx.out, &item)?;
-                } else {
-                    writeln!(ctx.out, "{}", output::invocation_row(&item))?;
-                }
-                ctx.out.flush()?;
-                n += 1;
-                if listing.limit == Some(n) {
-                    break;
-                }
-            }
-            Ok(EXIT_OK)
+            print_listing(
+                ctx,
+                request.stream(),
+                output::INVOCATION_HEADER,
+                output::invocation_row,
+                listing.limit,
+            )
+            .await
         }
         InvocationsCommand::Get { id } => {
             let invocation = get_invocation(ctx.client(), &id).await?;

@@ -63,7 +63,7 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
                 "--fake and --base-url cannot be used together".to_owned(),
             ));
         }
-        let server = start_fake()
+        let server = start_fake(global.fake_run_duration)
             .await
             .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
         let why = if global.fake {
@@ -107,14 +107,11 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
 // The embedded fake: its demo data, and how long its simulated runs take.
 // ---------------------------------------------------------------------------------------
 
-/// How long a simulated run takes on the fake (each run finishes between this and 2.75 times
-/// it; see `FakeServerBuilder::run_duration`), so `run --wait` on the demo takes seconds.
-const FAKE_RUN_DURATION: std::time::Duration = std::time::Duration::from_millis(1500);
-
-/// Starts the embedded fake with its demo data.
-async fn start_fake() -> std::io::Result<FakeServer> {
+/// Starts the embedded fake with its demo data; its simulated runs take `run_duration`
+/// (`--fake-run-duration`, 1.5 s by default, so `run --wait` on the demo takes seconds).
+async fn start_fake(run_duration: Duration) -> std::io::Result<FakeServer> {
     FakeServer::builder()
-        .run_duration(FAKE_RUN_DURATION)
+        .run_duration(run_duration)
         .start()
         .await
 }
