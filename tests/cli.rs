@@ -9,11 +9,14 @@
 //! status the spec does not list), resubmit, tests, and an invocation history.
 
 mod fake_schema;
+mod process;
 mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use process::run_with_limit;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,45 +31,6 @@ const DAY: i64 = 86_400;
 // ----------------------------------------------------------------------------------------
 // Running the program
 // ----------------------------------------------------------------------------------------
-
-/// Runs `cmd` to completion, killing it after `limit` (a test must fail, not hang).
-fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning elevenlabs-tests");
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
-        buf
-    });
-    let err = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stderr, &mut buf).ok();
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the process") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
 
 /// The program with `args` and exactly the given `ELEVENLABS_*` variables.
 fn program(args: &[&str], vars: &[(&str, &str)]) -> Command {

@@ -5,51 +5,15 @@
 //! builds it before this test and hands over its path in `CARGO_BIN_EXE_list_test_invocations`:
 //! no nested `cargo build`.
 
+mod process;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use process::run_with_limit;
 
 use elevenlabs_agent_tests::fake::{DEFAULT_INVOCATIONS, FakeServer};
-
-/// Runs `cmd` to completion, killing it after `limit` (tests must not hang).
-fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning the process");
-    // Read the pipes on threads so a full pipe cannot block the child.
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stderr, &mut buf).ok();
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for the process") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_thread.join().unwrap(),
-        stderr: err_thread.join().unwrap(),
-    }
-}
 
 /// The program's binary: cargo builds it before the integration tests, whatever the test
 /// filter (it is a `[[bin]]` target, enabled by the `fake` feature that the dev-dependency on
