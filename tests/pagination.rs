@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 use support::{Recorded, Reply, ScriptServer};
 
 const PATH: &str = "/v1/convai/test-invocations";
-/// Upper bound for anything that could hang.
-const LIMIT: Duration = Duration::from_secs(30);
+/// Upper bound for anything that could hang: short, so that a listing that hangs fails its
+/// test in seconds (a mutation run cuts a whole test run off at 120 s).
+const LIMIT: Duration = Duration::from_secs(5);
 
 fn item(i: usize) -> Value {
     json!({
@@ -422,11 +423,12 @@ async fn streams_are_send_and_spawnable() {
     assert_send_static(&pages);
     drop(client); // the streams own what they need
     let counted = tokio::spawn(async move { drain(items).await });
-    let paged = tokio::spawn(async move { pages.try_collect::<Vec<_>>().await });
+    let paged = tokio::spawn(tokio::time::timeout(LIMIT, pages.try_collect::<Vec<_>>()));
     let (got, err) = counted.await.unwrap();
     assert!(err.is_none(), "{err:?}");
     assert_eq!(got, ids(250));
-    assert_eq!(paged.await.unwrap().unwrap().len(), 3);
+    let paged = paged.await.unwrap().expect("pages hung");
+    assert_eq!(paged.unwrap().len(), 3);
 }
 
 /// With prefetch on, page 2 is requested while the consumer holds page 1 without polling;
@@ -603,7 +605,10 @@ async fn dropping_the_stream_cancels_the_prefetch_in_flight() {
         }
     }
     let mut stream = Pages::new(Shared(op.clone()), None).items();
-    assert_eq!(stream.next().await.unwrap().unwrap(), 0);
+    let first = tokio::time::timeout(LIMIT, stream.next())
+        .await
+        .expect("no hang");
+    assert_eq!(first.unwrap().unwrap(), 0);
     // The prefetch of page 2 starts on its own.
     tokio::time::timeout(LIMIT, async {
         while op.started.lock().unwrap().len() < 2 {
