@@ -429,7 +429,7 @@ mod tests {
             operation_id: "test",
         };
         let run = ClientHooks::exec(&client, request, &info);
-        let response = tokio::time::timeout(Duration::from_secs(30), run)
+        let response = tokio::time::timeout(Duration::from_secs(10), run)
             .await
             .expect("the request hung")
             .unwrap();
@@ -692,6 +692,29 @@ mod tests {
         let once = run(RetryPolicy::disabled()).await;
         assert!(once > 1, "{once}");
         assert_eq!(run(fast(false)).await, once);
+    }
+
+    #[tokio::test]
+    async fn the_operation_timeout_error_says_what_ran_out() {
+        let marker = OperationTimedOut {
+            timeout: Duration::from_millis(1500),
+            attempts: 2,
+        };
+        let url = reqwest::Url::parse("http://127.0.0.1/thing").unwrap();
+        let err = operation_timeout_error(marker, url).await;
+        assert!(err.is_timeout());
+        // Its source chain, as `{:#}`-style reporters print it, ends in the marker's message.
+        let mut chain = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(e) = source {
+            chain.push(e.to_string());
+            source = e.source();
+        }
+        assert!(
+            chain.iter().any(|m| m
+                == "the call did not finish within its operation timeout of 1.5 s (2 attempts started)"),
+            "{chain:?}"
+        );
     }
 
     #[test]

@@ -989,3 +989,62 @@ fn a_prefetch_dropped_by_runtime_shutdown_is_requested_again_by_the_stream() {
         [None, Some("1".to_owned()), Some("2".to_owned())]
     );
 }
+
+/// A panic in the prefetched request is the consumer's panic, as if it had fetched the page
+/// itself: it is not mistaken for a cancellation and quietly requested again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_the_prefetch_reaches_the_consumer() {
+    use futures::FutureExt;
+    use std::sync::atomic::AtomicBool;
+
+    /// Page 2 panics the first time it is requested, and would succeed after.
+    struct PanicsOnce(AtomicBool);
+    impl CursorOperation for PanicsOnce {
+        type Page = FakePage;
+        async fn fetch(self: Arc<Self>, cursor: Option<String>) -> Result<FakePage, Error> {
+            if cursor.is_some() && !self.0.swap(true, Ordering::SeqCst) {
+                panic!("page 2 blew up");
+            }
+            Ok(FakePage {
+                items: vec![u32::from(cursor.is_some())],
+                next: cursor.is_none().then(|| "1".to_owned()),
+            })
+        }
+    }
+    let mut items = Pages::new(PanicsOnce(AtomicBool::new(false)), None).items();
+    let first = tokio::time::timeout(LIMIT, items.next())
+        .await
+        .expect("no hang");
+    assert_eq!(first.unwrap().unwrap(), 0);
+    let second = std::panic::AssertUnwindSafe(items.next()).catch_unwind();
+    let panic = tokio::time::timeout(LIMIT, second)
+        .await
+        .expect("no hang")
+        .expect_err("the prefetch's panic was swallowed");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"page 2 blew up"));
+}
+
+/// `{:?}` of a listing says where it stands.
+#[tokio::test(flavor = "current_thread")]
+async fn debug_shows_the_state_of_a_listing() {
+    let mut pages = Pages::new(three_pages().0, None);
+    assert_eq!(
+        format!("{pages:?}"),
+        r#"Pages { state: "not started", prefetch: true, pages_received: 0 }"#
+    );
+    tokio::time::timeout(LIMIT, pages.next())
+        .await
+        .expect("no hang");
+    assert_eq!(
+        format!("{pages:?}"),
+        r#"Pages { state: "prefetching", prefetch: true, pages_received: 1 }"#
+    );
+    let mut items = Pages::new(three_pages().0, None).prefetch(false).items();
+    tokio::time::timeout(LIMIT, items.next())
+        .await
+        .expect("no hang");
+    assert_eq!(
+        format!("{items:?}"),
+        r#"Items { pages: Pages { state: "waiting for the next poll", prefetch: false, pages_received: 1 }, buffered: 1 }"#
+    );
+}
