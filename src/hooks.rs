@@ -429,7 +429,7 @@ mod tests {
             operation_id: "test",
         };
         let run = ClientHooks::exec(&client, request, &info);
-        let response = tokio::time::timeout(Duration::from_secs(30), run)
+        let response = tokio::time::timeout(Duration::from_secs(10), run)
             .await
             .expect("the request hung")
             .unwrap();
@@ -526,6 +526,195 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(request.timeout(), Some(&Duration::from_secs(1)));
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_equal_to_the_cap_is_slept_one_over_it_is_not() {
+        // `Retry-After: 0` with a cap of 0: at the cap, so slept (0 s) and retried.
+        let at_cap = fast(false).with_max_retry_after(Duration::ZERO);
+        let (response, attempts) = exec_raw(
+            reqwest::Method::GET,
+            at_cap.clone(),
+            "429 Too Many Requests",
+            "retry-after: 0\r\n",
+        )
+        .await;
+        assert_eq!(attempts, 3);
+        assert_eq!(
+            response.extensions().get::<StopReason>(),
+            Some(&StopReason::AttemptsExhausted { attempts: 3 })
+        );
+        // `Retry-After: 1` is over that cap: handed back at once.
+        let (response, attempts) = exec_raw(
+            reqwest::Method::GET,
+            at_cap,
+            "429 Too Many Requests",
+            "retry-after: 1\r\n",
+        )
+        .await;
+        assert_eq!(attempts, 1);
+        assert_eq!(
+            response.extensions().get::<StopReason>(),
+            Some(&StopReason::RetryAfterOverCap {
+                cap: Duration::ZERO
+            })
+        );
+    }
+
+    /// A server on 127.0.0.1 whose every connection gets `reply` and is then held open
+    /// (`hold`) or closed.
+    async fn raw(reply: &'static str, hold: bool) -> (String, Arc<AtomicU32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/thing", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU32::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                seen.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let _ = s.read(&mut buf).await;
+                    let _ = s.write_all(reply.as_bytes()).await;
+                    if hold {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                    }
+                });
+            }
+        });
+        (url, count)
+    }
+
+    /// The transport error of one GET of `url` with `timeout`, as the retry loop sees it.
+    async fn transport_error(url: &str, timeout: Duration) -> reqwest::Error {
+        let http = crate::config::http_client_builder().build().unwrap();
+        let request = http.get(url).timeout(timeout).build().unwrap();
+        tokio::time::timeout(Duration::from_secs(30), attempt_once(&http, request))
+            .await
+            .expect("the request hung")
+            .expect_err("a transport error")
+    }
+
+    /// What the retry loop decides after a transport error on attempt 1 of a GET under the
+    /// default policy: the reason it logs, or `None` for no retry.
+    fn decision(error: &reqwest::Error) -> Option<String> {
+        decide_on_error(&RetryPolicy::default(), &reqwest::Method::GET, error, 1)
+            .map(|(_, reason)| reason)
+    }
+
+    #[tokio::test]
+    async fn transport_errors_are_retried_with_the_reason_logged() {
+        // Nothing listens on the port any more.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let closed = format!("http://{}/thing", listener.local_addr().unwrap());
+        drop(listener);
+        let refused = transport_error(&closed, Duration::from_secs(10)).await;
+        assert_eq!(decision(&refused).as_deref(), Some("connection failed"));
+
+        let (silent, _) = raw("", true).await;
+        let slow = transport_error(&silent, Duration::from_millis(50)).await;
+        assert_eq!(decision(&slow).as_deref(), Some("timed out"));
+
+        let (short, _) = raw(
+            "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"a\"",
+            false,
+        )
+        .await;
+        let cut = transport_error(&short, Duration::from_secs(10)).await;
+        assert_eq!(
+            decision(&cut).as_deref(),
+            Some("response body interrupted"),
+            "{cut:?}"
+        );
+
+        // On the last attempt, nothing is retried.
+        assert!(
+            decide_on_error(&RetryPolicy::default(), &reqwest::Method::GET, &refused, 3).is_none()
+        );
+        // A POST is retried after a refused connection (nothing was sent), not after a cut body.
+        let post = reqwest::Method::POST;
+        assert!(decide_on_error(&RetryPolicy::default(), &post, &refused, 1).is_some());
+        assert!(decide_on_error(&RetryPolicy::default(), &post, &cut, 1).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_sent_fails_at_once_without_retries() {
+        // Client::new does not check the base URL: the request cannot be built for this scheme.
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .retry(
+                RetryPolicy::default()
+                    .with_initial_backoff(Duration::from_secs(20))
+                    .with_max_backoff(Duration::from_secs(20)),
+            )
+            .build()
+            .unwrap();
+        let request = client
+            .client()
+            .get("ftp://127.0.0.1:9/thing")
+            .build()
+            .unwrap();
+        let info = OperationInfo {
+            operation_id: "test",
+        };
+        let began = Instant::now();
+        let run = ClientHooks::exec(&client, request, &info);
+        let err = tokio::time::timeout(Duration::from_secs(15), run)
+            .await
+            .expect("a request that cannot be built was retried (slept)")
+            .expect_err("ftp is not sent");
+        assert!(err.is_builder(), "{err:?}");
+        assert!(began.elapsed() < Duration::from_secs(5));
+        assert_eq!(decision(&err), None);
+    }
+
+    #[tokio::test]
+    async fn a_redirect_loop_is_not_retried() {
+        let run = |policy: RetryPolicy| async move {
+            let (url, count) = raw(
+                "HTTP/1.1 302 Found\r\nlocation: /thing\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                false,
+            )
+            .await;
+            let http = crate::config::http_client_builder().build().unwrap();
+            let request = http.get(&url).build().unwrap();
+            let outcome = tokio::time::timeout(
+                Duration::from_secs(30),
+                execute(&http, &policy, Duration::from_secs(60), request, "test"),
+            )
+            .await
+            .expect("the redirect loop hung");
+            let err = outcome.expect_err("too many redirects");
+            assert!(err.is_redirect(), "{err:?}");
+            assert_eq!(decision(&err), None);
+            count.load(Ordering::SeqCst)
+        };
+        // As many requests as with retries disabled: the one attempt's redirects.
+        let once = run(RetryPolicy::disabled()).await;
+        assert!(once > 1, "{once}");
+        assert_eq!(run(fast(false)).await, once);
+    }
+
+    #[tokio::test]
+    async fn the_operation_timeout_error_says_what_ran_out() {
+        let marker = OperationTimedOut {
+            timeout: Duration::from_millis(1500),
+            attempts: 2,
+        };
+        let url = reqwest::Url::parse("http://127.0.0.1/thing").unwrap();
+        let err = operation_timeout_error(marker, url).await;
+        assert!(err.is_timeout());
+        // Its source chain, as `{:#}`-style reporters print it, ends in the marker's message.
+        let mut chain = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(e) = source {
+            chain.push(e.to_string());
+            source = e.source();
+        }
+        assert!(
+            chain.iter().any(|m| m
+                == "the call did not finish within its operation timeout of 1.5 s (2 attempts started)"),
+            "{chain:?}"
+        );
     }
 
     #[test]

@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 use support::{Recorded, Reply, ScriptServer};
 
 const PATH: &str = "/v1/convai/test-invocations";
-/// Upper bound for anything that could hang.
-const LIMIT: Duration = Duration::from_secs(30);
+/// Upper bound for anything that could hang: short, so that a listing that hangs fails its
+/// test in seconds (a mutation run cuts a whole test run off at 120 s).
+const LIMIT: Duration = Duration::from_secs(5);
 
 fn item(i: usize) -> Value {
     json!({
@@ -422,11 +423,12 @@ async fn streams_are_send_and_spawnable() {
     assert_send_static(&pages);
     drop(client); // the streams own what they need
     let counted = tokio::spawn(async move { drain(items).await });
-    let paged = tokio::spawn(async move { pages.try_collect::<Vec<_>>().await });
+    let paged = tokio::spawn(tokio::time::timeout(LIMIT, pages.try_collect::<Vec<_>>()));
     let (got, err) = counted.await.unwrap();
     assert!(err.is_none(), "{err:?}");
     assert_eq!(got, ids(250));
-    assert_eq!(paged.await.unwrap().unwrap().len(), 3);
+    let paged = paged.await.unwrap().expect("pages hung");
+    assert_eq!(paged.unwrap().len(), 3);
 }
 
 /// With prefetch on, page 2 is requested while the consumer holds page 1 without polling;
@@ -603,7 +605,10 @@ async fn dropping_the_stream_cancels_the_prefetch_in_flight() {
         }
     }
     let mut stream = Pages::new(Shared(op.clone()), None).items();
-    assert_eq!(stream.next().await.unwrap().unwrap(), 0);
+    let first = tokio::time::timeout(LIMIT, stream.next())
+        .await
+        .expect("no hang");
+    assert_eq!(first.unwrap().unwrap(), 0);
     // The prefetch of page 2 starts on its own.
     tokio::time::timeout(LIMIT, async {
         while op.started.lock().unwrap().len() < 2 {
@@ -789,4 +794,257 @@ async fn list_tests_streams_every_page_with_every_filter_on_every_request() {
         let expected_cursor = [None, Some("3"), Some("6")][k];
         assert_eq!(req.param("cursor"), expected_cursor, "request {k}");
     }
+}
+
+// ---- The stream contract the docs promise: `FusedStream`, `size_hint`, `pages_received`. ----
+
+/// Three pages of two items (page k holds 2k and 2k+1, cursors "1" and "2"), answered at
+/// once; every fetch is logged with its cursor when its future is first polled (that is, when
+/// the request would go on the wire).
+struct ThreePages(Arc<Mutex<Vec<Option<String>>>>);
+
+impl CursorOperation for ThreePages {
+    type Page = FakePage;
+    async fn fetch(self: Arc<Self>, cursor: Option<String>) -> Result<FakePage, Error> {
+        self.0.lock().unwrap().push(cursor.clone());
+        let k: u32 = cursor.map_or(0, |c| c.parse().unwrap());
+        Ok(FakePage {
+            items: vec![2 * k, 2 * k + 1],
+            next: (k < 2).then(|| (k + 1).to_string()),
+        })
+    }
+}
+
+fn three_pages() -> (ThreePages, Arc<Mutex<Vec<Option<String>>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    (ThreePages(Arc::clone(&log)), log)
+}
+
+/// `Items`: not terminated while an item is left (in hand or on the server), terminated once
+/// the last one is out; `size_hint` counts the items in hand and has an upper bound only on
+/// the last page; `pages_received` counts the pages.
+#[tokio::test]
+async fn items_report_termination_size_hint_and_pages_received() {
+    use futures::Stream;
+    use futures::stream::FusedStream;
+    let mut items = Pages::new(three_pages().0, None).items();
+    assert!(!items.is_terminated(), "a listing not started is live");
+    assert_eq!(items.size_hint(), (0, None));
+    assert_eq!(items.pages_received(), 0);
+    // (item, pages received, size_hint after it)
+    let expected = [
+        (0, 1, (1, None)),
+        (1, 1, (0, None)),
+        (2, 2, (1, None)),
+        (3, 2, (0, None)),
+        // The last page is in hand: the bound is exact.
+        (4, 3, (1, Some(1))),
+        (5, 3, (0, Some(0))),
+    ];
+    for (item, pages, hint) in expected {
+        let got = tokio::time::timeout(LIMIT, items.next())
+            .await
+            .expect("no hang");
+        assert_eq!(got.unwrap().unwrap(), item);
+        assert_eq!(items.pages_received(), pages, "after item {item}");
+        assert_eq!(items.size_hint(), hint, "after item {item}");
+        let (low, high) = items.size_hint();
+        assert!(
+            high.is_none_or(|h| low <= h),
+            "a lower bound above the upper one"
+        );
+        // Item 4 came from the last page, item 5 is still to come: live.
+        assert_eq!(items.is_terminated(), item == 5, "after item {item}");
+    }
+    assert!(items.next().await.is_none());
+    assert!(items.is_terminated());
+    assert_eq!(items.size_hint(), (0, Some(0)));
+    assert_eq!(items.pages_received(), 3);
+}
+
+/// `Pages`: live until the last page is out, and `pages_received` counts them.
+#[tokio::test]
+async fn pages_report_termination_and_pages_received() {
+    use futures::stream::FusedStream;
+    let mut pages = Pages::new(three_pages().0, None);
+    assert!(!pages.is_terminated(), "a listing not started is live");
+    assert_eq!(pages.pages_received(), 0);
+    for k in 0..3u32 {
+        let page = tokio::time::timeout(LIMIT, pages.next())
+            .await
+            .expect("no hang");
+        assert_eq!(page.unwrap().unwrap().items, [2 * k, 2 * k + 1]);
+        assert_eq!(pages.pages_received(), u64::from(k) + 1);
+        assert_eq!(pages.is_terminated(), k == 2, "after page {k}");
+    }
+    assert!(pages.next().await.is_none());
+    assert!(pages.is_terminated());
+}
+
+/// What `FusedStream` is for: `select!` polls a listing until it ends and then skips it,
+/// and finishes (`complete`) once every branch has ended.
+#[tokio::test]
+async fn a_listing_in_select_is_polled_until_it_ends_and_then_skipped() {
+    let mut items = Pages::new(three_pages().0, None).items();
+    let mut ticks = futures::stream::iter(0..10).fuse();
+    let (mut listed, mut ticked) = (Vec::new(), 0);
+    let run = async {
+        loop {
+            futures::select! {
+                item = items.next() => listed.push(item.expect("select! polled an ended listing").unwrap()),
+                tick = ticks.next() => if tick.is_some() { ticked += 1 },
+                // Both ended, as each one's `is_terminated` says.
+                complete => break,
+            }
+        }
+    };
+    tokio::time::timeout(LIMIT, run).await.expect("no hang");
+    assert_eq!(listed, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(ticked, 10);
+}
+
+// ---- The prefetch handshake. ----
+
+/// The request for page 2 is on its way before page 1 is handed out, even on a
+/// single-threaded runtime where the spawned prefetch could only run once the consumer
+/// yields: the consumer may then work on page 1 without yielding.
+#[tokio::test(flavor = "current_thread")]
+async fn the_next_page_is_requested_before_the_current_one_is_handed_out() {
+    let (op, log) = three_pages();
+    let mut pages = Pages::new(op, None);
+    let first = tokio::time::timeout(LIMIT, pages.next())
+        .await
+        .expect("no hang");
+    assert_eq!(first.unwrap().unwrap().items, [0, 1]);
+    // No await since page 1 arrived.
+    assert_eq!(
+        *log.lock().unwrap(),
+        [None, Some("1".to_owned())],
+        "page 2 was not requested while the consumer holds page 1"
+    );
+    let rest: Vec<FakePage> = tokio::time::timeout(LIMIT, pages.try_collect())
+        .await
+        .expect("no hang")
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+}
+
+/// A prefetch spawned on a runtime that shuts down before running it is dropped unpolled:
+/// the stream is woken, hands out the page it held, and asks for the next page itself.
+#[test]
+fn a_prefetch_dropped_by_runtime_shutdown_is_requested_again_by_the_stream() {
+    use futures::task::ArcWake;
+    use std::sync::atomic::AtomicBool;
+    use std::task::{Context, Poll};
+
+    struct Woken(AtomicBool);
+    impl ArcWake for Woken {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let woken = Arc::new(Woken(AtomicBool::new(false)));
+    let waker = futures::task::waker(Arc::clone(&woken));
+    let mut cx = Context::from_waker(&waker);
+
+    let (op, log) = three_pages();
+    let mut pages = Pages::new(op, None);
+    // A runtime nobody drives: the prefetch spawned on it stays queued.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    {
+        let _inside = rt.enter();
+        // Page 1 arrives, page 2 is spawned; page 1 is held until the prefetch starts.
+        assert!(pages.poll_next_unpin(&mut cx).is_pending());
+    }
+    assert_eq!(*log.lock().unwrap(), [None]);
+    assert!(!woken.0.load(Ordering::SeqCst));
+    drop(rt);
+    assert!(
+        woken.0.load(Ordering::SeqCst),
+        "the stream was not woken when its prefetch was dropped"
+    );
+    match pages.poll_next_unpin(&mut cx) {
+        Poll::Ready(Some(Ok(page))) => assert_eq!(page.items, [0, 1]),
+        other => panic!(
+            "page 1 not handed out: {:?}",
+            other.map(|o| o.map(|r| r.map(|p| p.items)))
+        ),
+    }
+    // The cancelled prefetch is asked again from the stream's own task (no runtime now:
+    // inline from here on).
+    for k in 1..3u32 {
+        match pages.poll_next_unpin(&mut cx) {
+            Poll::Ready(Some(Ok(page))) => assert_eq!(page.items, [2 * k, 2 * k + 1]),
+            other => panic!(
+                "page {k}: {:?}",
+                other.map(|o| o.map(|r| r.map(|p| p.items)))
+            ),
+        }
+    }
+    assert!(matches!(pages.poll_next_unpin(&mut cx), Poll::Ready(None)));
+    assert_eq!(
+        *log.lock().unwrap(),
+        [None, Some("1".to_owned()), Some("2".to_owned())]
+    );
+}
+
+/// A panic in the prefetched request is the consumer's panic, as if it had fetched the page
+/// itself: it is not mistaken for a cancellation and quietly requested again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_the_prefetch_reaches_the_consumer() {
+    use futures::FutureExt;
+    use std::sync::atomic::AtomicBool;
+
+    /// Page 2 panics the first time it is requested, and would succeed after.
+    struct PanicsOnce(AtomicBool);
+    impl CursorOperation for PanicsOnce {
+        type Page = FakePage;
+        async fn fetch(self: Arc<Self>, cursor: Option<String>) -> Result<FakePage, Error> {
+            if cursor.is_some() && !self.0.swap(true, Ordering::SeqCst) {
+                panic!("page 2 blew up");
+            }
+            Ok(FakePage {
+                items: vec![u32::from(cursor.is_some())],
+                next: cursor.is_none().then(|| "1".to_owned()),
+            })
+        }
+    }
+    let mut items = Pages::new(PanicsOnce(AtomicBool::new(false)), None).items();
+    let first = tokio::time::timeout(LIMIT, items.next())
+        .await
+        .expect("no hang");
+    assert_eq!(first.unwrap().unwrap(), 0);
+    let second = std::panic::AssertUnwindSafe(items.next()).catch_unwind();
+    let panic = tokio::time::timeout(LIMIT, second)
+        .await
+        .expect("no hang")
+        .expect_err("the prefetch's panic was swallowed");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"page 2 blew up"));
+}
+
+/// `{:?}` of a listing says where it stands.
+#[tokio::test(flavor = "current_thread")]
+async fn debug_shows_the_state_of_a_listing() {
+    let mut pages = Pages::new(three_pages().0, None);
+    assert_eq!(
+        format!("{pages:?}"),
+        r#"Pages { state: "not started", prefetch: true, pages_received: 0 }"#
+    );
+    tokio::time::timeout(LIMIT, pages.next())
+        .await
+        .expect("no hang");
+    assert_eq!(
+        format!("{pages:?}"),
+        r#"Pages { state: "prefetching", prefetch: true, pages_received: 1 }"#
+    );
+    let mut items = Pages::new(three_pages().0, None).prefetch(false).items();
+    tokio::time::timeout(LIMIT, items.next())
+        .await
+        .expect("no hang");
+    assert_eq!(
+        format!("{items:?}"),
+        r#"Items { pages: Pages { state: "waiting for the next poll", prefetch: false, pages_received: 1 }, buffered: 1 }"#
+    );
 }
