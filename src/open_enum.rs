@@ -232,8 +232,19 @@ mod tests {
         };
         assert_eq!(raw.as_str(), "Owner ü");
         assert_eq!(raw.to_string(), "Owner ü");
+        assert_eq!(AsRef::<str>::as_ref(raw), "Owner ü");
         assert_eq!(v.to_string(), "Owner ü");
         assert_eq!(serde_json::to_string(&v).unwrap(), r#""Owner ü""#);
         assert_eq!(v, Role::from("Owner ü"));
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_string_is_refused_saying_what_was_expected() {
+        let err = serde_json::from_value::<Role>(serde_json::json!(5)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected a string value of ResourceAccessInfoRole"),
+            "{err}"
+        );
     }
 }

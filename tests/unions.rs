@@ -93,6 +93,17 @@ fn a_bad_field_in_a_known_kind_is_an_error_naming_the_kind() {
 fn a_non_object_is_an_error() {
     let err = serde_json::from_value::<GetTestResponse>(json!("llm")).unwrap_err();
     assert!(err.to_string().contains("expected an object"), "{err}");
+    // The message says what came instead.
+    for (value, found) in [
+        (json!(null), "found null"),
+        (json!(true), "found a boolean"),
+        (json!(3), "found a number"),
+        (json!("llm"), "found a string"),
+        (json!([1]), "found an array"),
+    ] {
+        let err = serde_json::from_value::<GetTestResponse>(value).unwrap_err();
+        assert!(err.to_string().contains(found), "{err}");
+    }
 }
 
 #[test]
