@@ -97,7 +97,7 @@ pub fn generate(text: &str) -> Result<String, String> {
         .map(|(n, v)| open_enum_item(&names[n], v))
         .collect();
     inserted.extend(enums.iter().map(|(n, v)| enum_schema_item(&names[n], v)));
-    inserted.extend(unions.iter().map(|(n, u)| union_item(&names[n], u)));
+    inserted.extend(unions.iter().map(|(n, u)| union_item(&names[n], u, &names)));
     let mut adjust = Adjust {
         open_enums: inserted,
         depth: Vec::new(),
@@ -211,21 +211,12 @@ struct EnumSchema {
 /// anything else `Unknown(String)`.
 fn open_enum_item(name: &str, schema: &EnumSchema) -> syn::Item {
     let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
-    let mut used = std::collections::BTreeSet::new();
-    let variants = schema.values.iter().map(|value| {
-        let mut v = variant_name(value);
-        if v == "Unknown" {
-            v.push_str("Value");
-        }
-        let base = v.clone();
-        let mut n = 2;
-        while !used.insert(v.clone()) {
-            v = format!("{base}{n}");
-            n += 1;
-        }
-        let v = format_ident!("{}", v);
-        quote!(#v = #value)
-    });
+    let idents = variant_idents(schema.values.iter().map(String::as_str), "Value");
+    let values = &schema.values;
+    let variants = idents
+        .iter()
+        .zip(values)
+        .map(|(v, value)| quote!(#v = #value));
     let doc = if schema.doc.is_empty() {
         format!("`{name}`.")
     } else {
@@ -237,6 +228,30 @@ fn open_enum_item(name: &str, schema: &EnumSchema) -> syn::Item {
             pub enum #ident { #(#variants),* }
         }
     }
+}
+
+/// The variant identifiers for `values` (wire values, in order): [`variant_name`] of each,
+/// `Unknown` (the catch-all's name) suffixed with `unknown_suffix`, repeats numbered.
+fn variant_idents<'a>(
+    values: impl Iterator<Item = &'a str>,
+    unknown_suffix: &str,
+) -> Vec<syn::Ident> {
+    let mut used = std::collections::BTreeSet::new();
+    values
+        .map(|value| {
+            let mut v = variant_name(value);
+            if v == "Unknown" {
+                v.push_str(unknown_suffix);
+            }
+            let base = v.clone();
+            let mut n = 2;
+            while !used.insert(v.clone()) {
+                v = format!("{base}{n}");
+                n += 1;
+            }
+            syn::Ident::new(&v, proc_macro2::Span::call_site())
+        })
+        .collect()
 }
 
 /// `workspace_admin` → `WorkspaceAdmin`; anything that is not an identifier gets one.
@@ -411,38 +426,17 @@ fn enum_schema_item(name: &str, schema: &EnumSchema) -> syn::Item {
 }
 
 /// `crate::union::tagged_union! { ... }` for one union.
-fn union_item(name: &str, schema: &UnionSchema) -> syn::Item {
+fn union_item(name: &str, schema: &UnionSchema, names: &BTreeMap<String, String>) -> syn::Item {
     let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
     let tag = &schema.tag;
-    let mut used = std::collections::BTreeSet::new();
-    let variants = schema.variants.iter().map(|(value, target)| {
-        let mut v = variant_name(value);
-        if v == "Unknown" {
-            v.push_str("Kind");
-        }
-        while !used.insert(v.clone()) {
-            v.push('_');
-        }
-        let v = syn::Ident::new(&v, proc_macro2::Span::call_site());
-        let ty = syn::Ident::new(
-            &heck::ToPascalCase::to_pascal_case(
-                target
-                    .replace('\'', "")
-                    .chars()
-                    .map(|c| {
-                        if unicode_ident::is_xid_continue(c) {
-                            c
-                        } else {
-                            '-'
-                        }
-                    })
-                    .collect::<String>()
-                    .as_str(),
-            ),
-            proc_macro2::Span::call_site(),
-        );
-        quote!(#v(#value) => #ty)
-    });
+    let idents = variant_idents(schema.variants.iter().map(|(v, _)| v.as_str()), "Kind");
+    let variants = idents
+        .iter()
+        .zip(&schema.variants)
+        .map(|(v, (value, target))| {
+            let ty = syn::Ident::new(&names[target], proc_macro2::Span::call_site());
+            quote!(#v(#value) => #ty)
+        });
     let doc = if schema.doc.is_empty() {
         format!("`{name}`: one of several kinds, told apart by `{tag}`.")
     } else {
