@@ -11,17 +11,16 @@
 //!
 //! Medians of 5 runs each.
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::fake::FakeServer;
 
-const PROGRAM: &str = env!("CARGO_BIN_EXE_elevenlabs-tests");
+use common::median;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort_unstable();
-    v[v.len() / 2]
-}
+const PROGRAM: &str = env!("CARGO_BIN_EXE_elevenlabs-tests");
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()

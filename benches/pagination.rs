@@ -14,12 +14,16 @@
 //!
 //! Prints medians over several repetitions and the ratios.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::GetTestInvocationsPageResponseModel;
+
+use common::median;
 
 const PAGE: usize = 100;
 
@@ -158,11 +162,6 @@ fn page_for(target: &str) -> (&'static str, String) {
 
 // ---------------------------------------------------------------------------------------
 // Helpers.
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3

@@ -12,12 +12,14 @@
 //!
 //! Prints the median and maximum latency (as a fraction of the interval) and the polls.
 
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::median;
 use elevenlabs_agent_tests::prelude::*;
 use serde_json::json;
 use support::{Reply, ScriptServer};
@@ -59,11 +61,6 @@ async fn one_wait(duration: Duration, interval: Duration, phase: Duration) -> (D
     let returned = Instant::now();
     assert!(finished.is_finished());
     (returned.saturating_duration_since(finishes), server.count())
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort_unstable();
-    v[v.len() / 2]
 }
 
 fn main() {
