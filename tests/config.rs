@@ -177,6 +177,11 @@ async fn the_timeout_of_each_client_is_its_own() {
         .retry(RetryPolicy::disabled())
         .build()
         .unwrap();
+    assert_eq!(
+        impatient.state().attempt_timeout(),
+        Duration::from_millis(100)
+    );
+    assert_eq!(patient.state().attempt_timeout(), Duration::from_secs(20));
     let guard = Duration::from_secs(30);
     let err: Error = tokio::time::timeout(guard, impatient.list_test_invocations().send())
         .await

@@ -57,8 +57,8 @@ fn diff_operations(
         match (old.get(key), new.get(key)) {
             (None, Some(_)) => lines.push(format!("{label} added")),
             (Some(_), None) => lines.push(format!("{label} removed")),
-            (Some(o), Some(n)) if o != n => diff_operation(&label, o, n, lines),
-            _ => {}
+            (Some(o), Some(n)) => diff_operation(&label, o, n, lines),
+            (None, None) => {}
         }
     }
 }
@@ -78,8 +78,8 @@ fn parameters(op: &Value) -> BTreeMap<(String, String), &Value> {
         .unwrap_or_default()
 }
 
+/// The lines for one operation present on both sides; none when the two are equal.
 fn diff_operation(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
-    let before = lines.len();
     let (op_old, op_new) = (parameters(old), parameters(new));
     let keys: BTreeSet<_> = op_old.keys().chain(op_new.keys()).collect();
     for key in keys {
@@ -124,11 +124,9 @@ fn diff_operation(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>
         diff_responses(label, old, new, lines);
         other.remove("responses");
     }
-    if !other.is_empty() || lines.len() == before {
+    if !other.is_empty() {
         let list: Vec<String> = other.iter().map(|k| format!("`{k}`")).collect();
-        if !list.is_empty() {
-            lines.push(format!("{label}: {} changed", list.join(", ")));
-        }
+        lines.push(format!("{label}: {} changed", list.join(", ")));
     }
 }
 
@@ -499,6 +497,81 @@ mod tests {
                 "schema Gone: `description` changed",
                 "schema R.name: type string → integer"
             ]
+        );
+    }
+
+    #[test]
+    fn parameters_responses_fields_and_nullability_removed() {
+        let mut old = base();
+        old["paths"]["/t"]["get"]["responses"] = json!({
+            "200": {"description": "ok"},
+            "404": {"description": "not found"}
+        });
+        old["components"]["schemas"]["R"]["properties"]["name"] =
+            json!({"type": ["string", "null"]});
+        let mut new = base();
+        new["paths"]["/t"]["get"]["parameters"] = json!([]);
+        new["paths"]["/t"]["get"]["responses"] = json!({
+            "200": {"description": "fine"},
+            "422": {"description": "invalid"}
+        });
+        new["components"]["schemas"]["R"]["properties"]
+            .as_object_mut()
+            .expect("properties")
+            .remove("role");
+        assert_eq!(
+            summarize(Some(&old), &new),
+            vec![
+                "operation GET /t: parameter `agent_id` (query) removed",
+                "operation GET /t: response 200 changed (`description`)",
+                "operation GET /t: response 404 removed",
+                "operation GET /t: response 422 added",
+                "schema R: field `role` removed",
+                "schema R.name: no longer nullable",
+            ]
+        );
+        // Equal operations say nothing, whatever else changed.
+        let mut same_ops = base();
+        same_ops["components"]["schemas"]["New"] = json!({});
+        assert_eq!(
+            summarize(Some(&base()), &same_ops),
+            vec!["schema New added"]
+        );
+    }
+
+    #[test]
+    fn describes_unions_and_3_0_nullability() {
+        assert_eq!(
+            describe(&json!({"type": "string", "nullable": true})),
+            "nullable string"
+        );
+        assert_eq!(
+            describe(&json!({"type": "string", "nullable": false})),
+            "string"
+        );
+        assert_eq!(
+            describe(&json!({"anyOf": [{"type": "string"}]})),
+            "one of string"
+        );
+        assert_eq!(
+            describe(
+                &json!({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})
+            ),
+            "nullable one of string | integer"
+        );
+        assert_eq!(describe(&json!({"properties": {}})), "object");
+        assert_eq!(
+            describe(&json!({"type": "object", "additionalProperties": {"type": "integer"}})),
+            "map of integer"
+        );
+        assert_eq!(
+            describe(&json!({"type": "object", "properties": {},
+                             "additionalProperties": {"type": "integer"}})),
+            "object"
+        );
+        assert_eq!(
+            describe(&json!({"type": "object", "additionalProperties": true})),
+            "object"
         );
     }
 

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 pub use error::Error;
-use overlay::{ActionReport, Overlay, Verdict};
+use overlay::{ActionReport, Overlay};
 use selection::Selection;
 use source::Source;
 
@@ -140,7 +140,7 @@ pub fn read_overlay(spec_dir: &Path) -> Result<Option<Overlay>, Error> {
 pub fn overlay_lines(reports: &[ActionReport]) -> Vec<String> {
     reports
         .iter()
-        .filter(|r| r.verdict != Verdict::Applies)
+        .filter(|r| r.is_blocking())
         .map(ToString::to_string)
         .collect()
 }

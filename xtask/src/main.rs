@@ -219,4 +219,41 @@ mod tests {
         assert!(parse_args(&args(&["refresh-spec", "--frm", "x"])).is_err());
         assert!(parse_args(&args(&["refresh-spec", "--from"])).is_err());
     }
+
+    #[test]
+    fn trim_fixture_needs_out_and_has_no_check() {
+        let Ok(Command::Trim(o, out)) =
+            parse_args(&args(&["trim-fixture", "--from=x.json", "--out", "t.json"]))
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(o.source, Source::File("x.json".into()));
+        assert_eq!(out, PathBuf::from("t.json"));
+        assert!(!o.check);
+        assert_eq!(
+            parse_args(&args(&["trim-fixture"])),
+            Err("trim-fixture needs --out FILE".into())
+        );
+        assert_eq!(
+            parse_args(&args(&["trim-fixture", "--out", "t.json", "--check"])),
+            Err("trim-fixture has no --check".into())
+        );
+        // `--out` belongs to trim-fixture only.
+        assert_eq!(
+            parse_args(&args(&["refresh-spec", "--out", "t.json"])),
+            Err("unknown argument `--out`".into())
+        );
+    }
+
+    #[test]
+    fn only_long_options_take_inline_values_and_check_takes_none() {
+        assert_eq!(
+            parse_args(&args(&["refresh-spec", "--check=yes"])),
+            Err("unknown argument `--check=yes`".into())
+        );
+        assert_eq!(
+            parse_args(&args(&["refresh-spec", "-h=x"])),
+            Err("unknown argument `-h=x`".into())
+        );
+    }
 }

@@ -699,6 +699,45 @@ mod tests {
     }
 
     #[test]
+    fn errors_number_the_action_and_blank_descriptions_are_refused() {
+        let text = json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": [
+            {"target": "$.a", "description": "d", "remove": true},
+            {"target": "$.a", "description": "  ", "remove": true}
+        ]})
+        .to_string();
+        let e = parse_overlay(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("action 2 needs a `description` naming its evidence"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn targets_inside_arrays_are_updated_and_reported_by_name() {
+        let o = overlay(json!([
+            {"target": "$.paths['/a'].get.parameters[0]", "description": "d",
+             "update": {"description": "the page cursor"}},
+            {"target": "$.components.schemas.S", "description": "d",
+             "update": {"x-list": [{"name": "n"}]}},
+            {"target": "$.components.schemas.S['x-list']", "description": "d",
+             "update": {"name": "n", "value": 1}}
+        ]));
+        let a = o.apply(&base()).unwrap();
+        assert_eq!(
+            a.document["paths"]["/a"]["get"]["parameters"][0]["description"],
+            "the page cursor"
+        );
+        // An entry with a `name` and no `in` is labelled by its name alone.
+        assert_eq!(
+            a.reports[2].verdict,
+            Verdict::Conflicting(vec![
+                "$['components']['schemas']['S']['x-list'][]: n".into()
+            ])
+        );
+        assert!(!a.reports[0].is_blocking());
+    }
+
+    #[test]
     fn bad_overlays_are_rejected_with_one_line() {
         for (text, needle) in [
             ("nope", "not JSON"),

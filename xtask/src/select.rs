@@ -337,6 +337,9 @@ mod tests {
         assert_eq!(schema_name("#/components/schemas/a~1b"), Some("a/b".into()));
         assert_eq!(schema_name("#/components/parameters/A"), None);
         assert_eq!(schema_name("other.json#/A"), None);
+        // Not one schema: nothing after the prefix, or a pointer into a schema.
+        assert_eq!(schema_name("#/components/schemas/"), None);
+        assert_eq!(schema_name("#/components/schemas/A/properties/b"), None);
     }
 
     #[test]

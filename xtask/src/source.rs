@@ -195,6 +195,91 @@ mod tests {
         assert!(parse_document(r#"{"openapi": "3.1.0", "paths": {}}"#, "x").is_ok());
     }
 
+    /// Serves one HTTP response on loopback; the URL to fetch it.
+    fn serve_once(response: &'static str) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!(
+            "http://{}/openapi.json",
+            listener.local_addr().expect("addr")
+        );
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn fetches_a_url() {
+        let url = serve_once(
+            "HTTP/1.1 200 OK\r\ncontent-length: 15\r\nconnection: close\r\n\r\n{\"openapi\": 1}\n",
+        );
+        assert_eq!(Source::Url(url).fetch().unwrap(), "{\"openapi\": 1}\n");
+    }
+
+    #[test]
+    fn an_error_status_is_a_read_error_naming_it() {
+        let url =
+            serve_once("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let e = Source::Url(url.clone()).fetch().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            Error::Read {
+                origin: url,
+                reason: "HTTP status 404 Not Found".into()
+            }
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn a_refused_connection_gives_the_causes() {
+        // A port just closed: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind loopback")
+            .port();
+        let e = Source::Url(format!("http://127.0.0.1:{port}/o.json"))
+            .fetch()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("error sending request") && e.contains("onnect"),
+            "{e}"
+        );
+    }
+
+    #[derive(Debug)]
+    struct Chain(&'static str, Option<Box<Chain>>);
+
+    impl std::fmt::Display for Chain {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Chain {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|c| c as _)
+        }
+    }
+
+    #[test]
+    fn error_chain_joins_causes_not_already_said() {
+        let e = Chain(
+            "request failed: refused",
+            Some(Box::new(Chain(
+                "refused",
+                Some(Box::new(Chain("os error 111", None))),
+            ))),
+        );
+        assert_eq!(error_chain(&e), "request failed: refused: os error 111");
+    }
+
     #[test]
     fn unreadable_file() {
         let e = Source::File(PathBuf::from("/definitely/not/here.json"))

@@ -327,9 +327,12 @@ pub fn examples_to_example(mut map: Map<String, Value>) -> Map<String, Value> {
 /// Rule 6: numeric `exclusiveMinimum: n` becomes `minimum: n, exclusiveMinimum: true` (same
 /// for the maximum); an existing, stricter inclusive bound is kept instead.
 pub fn exclusive_bounds(mut map: Map<String, Value>) -> Map<String, Value> {
+    // Whether an inclusive bound `b` is stricter than the exclusive bound `n`.
+    let min_stricter: fn(f64, f64) -> bool = |b, n| b > n;
+    let max_stricter: fn(f64, f64) -> bool = |b, n| b < n;
     for (exclusive, bound, stricter) in [
-        ("exclusiveMinimum", "minimum", 1.0),
-        ("exclusiveMaximum", "maximum", -1.0),
+        ("exclusiveMinimum", "minimum", min_stricter),
+        ("exclusiveMaximum", "maximum", max_stricter),
     ] {
         let Some(n @ Value::Number(_)) = map.get(exclusive).cloned() else {
             continue;
@@ -338,7 +341,7 @@ pub fn exclusive_bounds(mut map: Map<String, Value>) -> Map<String, Value> {
         let existing = map.get(bound).and_then(Value::as_f64);
         let limit = n.as_f64().unwrap_or(0.0);
         match existing {
-            Some(b) if (b - limit) * stricter > 0.0 => {}
+            Some(b) if stricter(b, limit) => {}
             _ => {
                 map.insert(bound.into(), n);
                 map.insert(exclusive.into(), Value::Bool(true));
@@ -520,6 +523,33 @@ mod tests {
         // A stricter inclusive bound wins.
         let m = exclusive_bounds(obj(json!({"minimum": 5, "exclusiveMinimum": 0})));
         assert_eq!(Value::Object(m), json!({"minimum": 5}));
+        let m = exclusive_bounds(obj(json!({"maximum": 3, "exclusiveMaximum": 10})));
+        assert_eq!(Value::Object(m), json!({"maximum": 3}));
+        // A looser or equal inclusive bound gives way to the exclusive one.
+        for (given, expected) in [
+            (
+                json!({"minimum": 2, "exclusiveMinimum": 4}),
+                json!({"minimum": 4, "exclusiveMinimum": true}),
+            ),
+            (
+                json!({"minimum": 4, "exclusiveMinimum": 4}),
+                json!({"minimum": 4, "exclusiveMinimum": true}),
+            ),
+            (
+                json!({"maximum": 10, "exclusiveMaximum": 3}),
+                json!({"maximum": 3, "exclusiveMaximum": true}),
+            ),
+            (
+                json!({"maximum": -3, "exclusiveMaximum": -3}),
+                json!({"maximum": -3, "exclusiveMaximum": true}),
+            ),
+        ] {
+            assert_eq!(
+                Value::Object(exclusive_bounds(obj(given.clone()))),
+                expected,
+                "{given}"
+            );
+        }
     }
 
     #[test]
@@ -538,6 +568,20 @@ mod tests {
         );
         let m = type_array(obj(json!({"type": ["boolean"]})));
         assert_eq!(Value::Object(m), json!({"type": "boolean"}));
+        let m = type_array(obj(json!({"type": ["null"]})));
+        assert_eq!(Value::Object(m), json!({"nullable": true}));
+        // An `anyOf` already there: both go into `allOf`, the existing one first.
+        let m = type_array(obj(json!({
+            "type": ["string", "integer"],
+            "anyOf": [{"minLength": 1}, {"minimum": 0}]
+        })));
+        assert_eq!(
+            Value::Object(m),
+            json!({"allOf": [
+                {"anyOf": [{"minLength": 1}, {"minimum": 0}]},
+                {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+            ]})
+        );
     }
 
     #[test]
@@ -597,6 +641,50 @@ mod tests {
                     "r": {"allOf": [{"$ref": "#/components/schemas/R"}], "nullable": true},
                     "list": {"items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}, "type": "array"}
                 }
+            })
+        );
+    }
+
+    #[test]
+    fn boolean_and_object_subschemas_are_translated() {
+        assert_eq!(
+            translate_schema(json!({"type": "array", "items": true})),
+            json!({"type": "array", "items": {}})
+        );
+        assert_eq!(
+            translate_schema(json!({"not": false})),
+            json!({"not": {"not": {}}})
+        );
+        assert_eq!(
+            translate_schema(json!({"type": "array", "items": {"type": ["string", "null"]}})),
+            json!({"type": "array", "items": {"type": "string", "nullable": true}})
+        );
+        // A union of null alone: nothing but nullable (no empty `anyOf`).
+        assert_eq!(
+            translate_schema(json!({"anyOf": [{"type": "null"}]})),
+            json!({"nullable": true})
+        );
+    }
+
+    #[test]
+    fn path_item_translates_its_operations_and_shared_parameters() {
+        let mut item = obj(json!({
+            "summary": "s",
+            "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": ["string", "null"]}}
+            ],
+            "get": {"operationId": "get_route", "responses": {}}
+        }));
+        translate_path_item(&mut item);
+        assert_eq!(
+            Value::Object(item),
+            json!({
+                "summary": "s",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true,
+                     "schema": {"type": "string", "nullable": true}}
+                ],
+                "get": {"operationId": "get", "responses": {}}
             })
         );
     }

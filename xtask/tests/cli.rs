@@ -471,3 +471,112 @@ fn a_changed_overlay_is_summarised_apart_from_upstream() {
     let effective = std::fs::read_to_string(spec.join("effective.json")).expect("effective");
     assert!(effective.contains("\"zz-model\""));
 }
+
+/// Each way a committed output can differ while upstream has not changed: `--check` exits 1
+/// and says which file and how; the refresh then writes the three files as generated.
+#[test]
+fn a_damaged_committed_output_is_named_by_check() {
+    let cases: [(&str, Option<&str>, &str); 5] = [
+        ("effective.json", None, "spec/effective.json is missing"),
+        (
+            "effective.json",
+            Some("{"),
+            "committed spec/effective.json is not valid JSON",
+        ),
+        ("openapi.json", None, "spec/openapi.json is missing"),
+        (
+            "openapi.json",
+            Some("{}"),
+            "spec/openapi.json differs from the translation of the fragment (translator changed?)",
+        ),
+        (
+            "upstream.json",
+            Some("{"),
+            "committed spec/upstream.json is not valid JSON",
+        ),
+    ];
+    for (file, text, line) in cases {
+        let spec = spec_copy("damaged");
+        match text {
+            Some(text) => std::fs::write(spec.join(file), text).expect("damage"),
+            None => std::fs::remove_file(spec.join(file)).expect("remove"),
+        }
+        let o = refresh_from(&spec, &fixture(), true);
+        assert_eq!(o.status.code(), Some(1), "{file}: {}", stderr(&o));
+        let expected = format!("spec/ is out of date with the source:\n  {line}\n");
+        if file == "upstream.json" {
+            // Then everything upstream is listed as added, after this line.
+            assert!(stdout(&o).starts_with(&expected), "{}", stdout(&o));
+        } else {
+            assert_eq!(stdout(&o), expected, "{file}");
+        }
+        let o = refresh_from(&spec, &fixture(), false);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        assert_eq!(
+            std::fs::read(spec.join(file)).expect("rewritten"),
+            std::fs::read(workspace_root().join("spec").join(file)).expect("committed"),
+            "{file} rewritten"
+        );
+    }
+}
+
+/// Only the formatting of one committed output differs: `--check` still says so, per file.
+#[test]
+fn reformatted_outputs_are_out_of_date() {
+    for file in ["upstream.json", "effective.json"] {
+        let spec = spec_copy("reformatted");
+        let text = std::fs::read_to_string(spec.join(file)).expect("read");
+        std::fs::write(spec.join(file), format!("{text}\n")).expect("reformat");
+        let o = refresh_from(&spec, &fixture(), true);
+        assert_eq!(o.status.code(), Some(1), "{file}");
+        assert_eq!(
+            stdout(&o),
+            format!("spec/ is out of date with the source:\n  spec/{file}: formatting differs\n"),
+        );
+    }
+}
+
+/// A committed output that cannot be read (here a directory) is an error naming it, not
+/// taken for a missing file.
+#[test]
+fn an_unreadable_committed_output_is_an_error() {
+    let spec = spec_copy("unreadable");
+    std::fs::remove_file(spec.join("upstream.json")).expect("remove");
+    std::fs::create_dir(spec.join("upstream.json")).expect("dir in its place");
+    let o = refresh_from(&spec, &fixture(), true);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: ") && err.contains("upstream.json"),
+        "{err}"
+    );
+}
+
+/// `trim-fixture` over a source with more than the selection reaches (another operation and
+/// its schema) writes exactly the committed fixture.
+#[test]
+fn trim_fixture_keeps_what_the_selection_reaches() {
+    let mut doc = fixture();
+    doc["paths"]["/v1/unrelated"] = json!({"get": {
+        "operationId": "unrelated",
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Unrelated"}}}}}
+    }});
+    doc["components"]["schemas"]["Unrelated"] = json!({"type": "object"});
+    let dir = TempDir::new("trim");
+    write_json(&dir.join("source.json"), &doc);
+    let out = dir.join("trimmed.json");
+    let o = run(&[
+        "trim-fixture",
+        "--from",
+        dir.join("source.json").to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("wrote {}\n", out.display()));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("written"),
+        std::fs::read_to_string(fixture_path()).expect("fixture"),
+    );
+}
