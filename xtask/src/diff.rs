@@ -505,7 +505,8 @@ mod tests {
         let mut old = base();
         old["paths"]["/t"]["get"]["responses"] = json!({
             "200": {"description": "ok"},
-            "404": {"description": "not found"}
+            "404": {"description": "not found"},
+            "500": {"description": "same on both sides"}
         });
         old["components"]["schemas"]["R"]["properties"]["name"] =
             json!({"type": ["string", "null"]});
@@ -513,7 +514,8 @@ mod tests {
         new["paths"]["/t"]["get"]["parameters"] = json!([]);
         new["paths"]["/t"]["get"]["responses"] = json!({
             "200": {"description": "fine"},
-            "422": {"description": "invalid"}
+            "422": {"description": "invalid"},
+            "500": {"description": "same on both sides"}
         });
         new["components"]["schemas"]["R"]["properties"]
             .as_object_mut()
@@ -548,6 +550,10 @@ mod tests {
         assert_eq!(
             describe(&json!({"type": "string", "nullable": false})),
             "string"
+        );
+        assert_eq!(
+            describe(&json!({"type": ["string", "integer"]})),
+            "string | integer"
         );
         assert_eq!(
             describe(&json!({"anyOf": [{"type": "string"}]})),
