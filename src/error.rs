@@ -562,6 +562,66 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
+    fn api(status: u16) -> Error {
+        Error::Api {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            code: None,
+            message: "m".into(),
+            retry_after: None,
+            stopped: StopReason::NotRetryable,
+        }
+    }
+
+    #[test]
+    fn each_refusal_says_what_to_do() {
+        for (status, hint) in [
+            (401, "check the API key"),
+            (403, "lacks the permission"),
+            (429, "rate limited"),
+            (503, "the service failed"),
+        ] {
+            let text = api(status).to_string();
+            assert!(text.contains(hint), "{status}: {text}");
+        }
+        assert_eq!(api(404).to_string(), "the API answered 404 Not Found: m");
+    }
+
+    #[test]
+    fn a_pagination_error_is_the_source() {
+        let e = PaginationError::MissingCursor { page: 2 };
+        let err = Error::from(e.clone());
+        let source = std::error::Error::source(&err).expect("a source");
+        assert_eq!(source.downcast_ref::<PaginationError>(), Some(&e));
+        assert!(std::error::Error::source(&api(500)).is_none());
+    }
+
+    #[test]
+    fn decode_names_the_field_and_quotes_the_body() {
+        use crate::types::GetTestInvocationsPageResponseModel as Page;
+        let body = br#"{"has_more": false, "results": [{"id": 7}]}"#;
+        match Error::decode::<Page>(body) {
+            Some(Error::Decode {
+                path,
+                message,
+                excerpt,
+            }) => {
+                assert_eq!(path, "results[0].id");
+                assert!(
+                    message.starts_with("invalid type: integer `7`"),
+                    "{message}"
+                );
+                assert!(excerpt.contains(r#"{"id": 7}"#), "{excerpt}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Error::decode::<Page>(br#"{"has_more": false, "results": []}"#).is_none());
+        // Trailing garbage after a valid page is an error at the top level.
+        match Error::decode::<Page>(br#"{"has_more": false, "results": []} x"#) {
+            Some(Error::Decode { path, .. }) => assert_eq!(path, "(top level)"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn progenitor_custom_is_not_called_a_configuration_error() {
         let err = Error::from(crate::SendError::Custom("boom".into()));

@@ -630,6 +630,12 @@ fn usage_errors_exit_2_without_output() {
         assert_eq!(out.code(), Some(2), "{args:?}: {}", out.stderr());
         assert!(out.stderr().contains(needle), "{args:?}: {}", out.stderr());
         assert!(out.stdout().is_empty(), "{args:?}: {}", out.stdout());
+        // Refused before anything starts: no embedded fake, so no note about it.
+        assert!(
+            !out.stderr().contains("note:"),
+            "{args:?}: {}",
+            out.stderr()
+        );
     }
 }
 
@@ -1202,6 +1208,12 @@ async fn a_401_exits_3_with_the_api_message() {
         !stderr.contains("sk_wrong_key_0000000000"),
         "the key is never printed"
     );
+    // The program says who it is.
+    let requests = api.requests("GET", "/v1/convai/agent-testing");
+    assert_eq!(
+        requests[0].headers.get("user-agent").map(String::as_str),
+        Some(concat!("elevenlabs-tests/", env!("CARGO_PKG_VERSION")))
+    );
 }
 
 #[tokio::test]
@@ -1385,6 +1397,24 @@ async fn report_writes_a_self_contained_html_history() {
             "agent_hist",
             "--since",
             "2025-07-03",
+            "--html",
+            html_path.to_str().unwrap(),
+        ],
+    )
+    .await
+    .expect(0);
+    assert_eq!(out.json_lines().len(), 6);
+    // `--since` is inclusive: an invocation created at that very second is reported.
+    let since = (NEWEST - 5 * DAY).to_string();
+    let out = run_at(
+        api.url(),
+        &[
+            "report",
+            "--json",
+            "--agent",
+            "agent_hist",
+            "--since",
+            &since,
             "--html",
             html_path.to_str().unwrap(),
         ],
@@ -1639,4 +1669,35 @@ async fn invocations_cancel_and_rename_on_the_fake() {
     run_at_with_key(&url, &key, &["invocations", "rename", &id])
         .await
         .expect(2);
+}
+
+/// Output that cannot be written: a pipe nobody reads (`| head` after it quit) ends the
+/// program quietly with 0; any other write error (a full device) exits 3 saying so.
+#[test]
+fn output_errors() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Out(process::run_writing_to(
+        program(&["tests", "list", "--json"], &[]),
+        Stdio::from(writer),
+        Duration::from_secs(60),
+    ));
+    assert_eq!(out.code(), Some(0), "{}", out.stderr());
+    assert!(!out.stderr().contains("error"), "{}", out.stderr());
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = Out(process::run_writing_to(
+        program(&["tests", "list", "--json"], &[]),
+        Stdio::from(full),
+        Duration::from_secs(60),
+    ));
+    assert_eq!(out.code(), Some(3), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("error: writing the output"),
+        "{}",
+        out.stderr()
+    );
 }

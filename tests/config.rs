@@ -189,6 +189,13 @@ async fn the_timeout_of_each_client_is_its_own() {
         .unwrap_err()
         .into();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(
+        source
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout),
+        "{source:?}"
+    );
     tokio::time::timeout(guard, patient.list_test_invocations().send())
         .await
         .unwrap()

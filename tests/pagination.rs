@@ -114,7 +114,20 @@ where
 
 fn assert_pagination_error(err: Option<Error>, expected: PaginationError) {
     match err {
-        Some(Error::Pagination(e)) => assert_eq!(e, expected),
+        Some(Error::Pagination(e)) => {
+            assert_eq!(e, expected);
+            // The message says which page broke the contract and how.
+            let (page, how) = match &expected {
+                PaginationError::MissingCursor { page } => (*page, "has no next_cursor"),
+                PaginationError::RepeatedCursor { page, .. } => (*page, "already used"),
+                other => panic!("unexpected {other:?}"),
+            };
+            let text = Error::Pagination(e).to_string();
+            assert!(
+                text.starts_with(&format!("pagination: page {page} ")) && text.contains(how),
+                "{text}"
+            );
+        }
         other => panic!("expected {expected:?}, got {other:?}"),
     }
 }

@@ -391,6 +391,12 @@ async fn truncation_on_every_attempt_is_a_transport_error() {
     let err = run(&client(&server.url)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("check the network"), "{err}");
+    // The reqwest error is the source, for error reporters that walk the chain.
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(
+        source.downcast_ref::<reqwest::Error>().is_some(),
+        "{source:?}"
+    );
     assert_eq!(requests_for(&server, 3).len(), 3);
 }
 

@@ -5,18 +5,26 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs `cmd` to completion, killing it after `limit` (a test must fail, not hang).
-pub fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
+pub fn run_with_limit(cmd: Command, limit: Duration) -> Output {
+    run_writing_to(cmd, Stdio::piped(), limit)
+}
+
+/// [`run_with_limit`] with the program's standard output going to `stdout` (captured only
+/// when it is `Stdio::piped()`).
+pub fn run_writing_to(mut cmd: Command, stdout: Stdio, limit: Duration) -> Output {
     let mut child = cmd
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawning the process");
-    let mut stdout = child.stdout.take().unwrap();
+    let stdout = child.stdout.take();
     let mut stderr = child.stderr.take().unwrap();
     let out = std::thread::spawn(move || {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
+        if let Some(mut stdout) = stdout {
+            std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
+        }
         buf
     });
     let err = std::thread::spawn(move || {

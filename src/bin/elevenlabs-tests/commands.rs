@@ -524,3 +524,25 @@ pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> Outcome {
     }
     Ok(EXIT_OK)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page_size;
+    use crate::args::Listing;
+
+    #[test]
+    fn a_small_limit_is_one_page_and_page_size_wins() {
+        let size = |p, l| {
+            page_size(&Listing {
+                limit: l,
+                page_size: p,
+            })
+        };
+        assert_eq!(size(Some(7), Some(3)), Some(7));
+        assert_eq!(size(None, Some(29)), Some(29));
+        // From the API's default page (30) on, the default is asked for.
+        assert_eq!(size(None, Some(30)), None);
+        assert_eq!(size(None, Some(500)), None);
+        assert_eq!(size(None, None), None);
+    }
+}

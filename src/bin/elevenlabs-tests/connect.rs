@@ -121,3 +121,26 @@ async fn start_fake(run_duration: Duration) -> std::io::Result<FakeServer> {
 pub fn demo_agent(server: &FakeServer) -> Option<String> {
     server.demo_agent_id().map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_fake_is_polled_faster_than_the_real_api() {
+        let fake = FakeServer::start().await.expect("the fake starts");
+        let on_fake = Connection {
+            client: Client::new(fake.url()),
+            fake: Some(fake),
+        };
+        assert_eq!(on_fake.default_poll_interval(), Duration::from_millis(500));
+        let real = Connection {
+            client: Client::new("https://api.elevenlabs.io"),
+            fake: None,
+        };
+        assert_eq!(
+            real.default_poll_interval(),
+            elevenlabs_agent_tests::wait::DEFAULT_POLL_INTERVAL
+        );
+    }
+}

@@ -99,3 +99,26 @@ pub fn format_duration(d: Duration) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::format_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_written_as_the_flags_take_them() {
+        for (secs, text) in [
+            (0, "0s"),
+            (59, "59s"),
+            (60, "1m"),
+            (90, "1m30s"),
+            (3600, "1h"),
+            (3605, "1h5s"),
+            (3661, "1h1m1s"),
+            (7320, "2h2m"),
+        ] {
+            assert_eq!(format_duration(Duration::from_secs(secs)), text, "{secs} s");
+        }
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
+    }
+}
