@@ -596,6 +596,48 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_of_another_type_is_located_by_line_and_column() {
+        use crate::types::GetTestSuiteInvocationResponseModel as Invocation;
+        // One line: the listing's type also fails on line 1, at another column.
+        let body = br#"{"id": "inv_1", "created_at": 1, "test_runs": 7}"#;
+        let e = serde_json::from_slice::<Invocation>(body).unwrap_err();
+        let column = e.column();
+        match Error::from(crate::SendError::InvalidResponsePayload(
+            body.to_vec().into(),
+            e,
+        )) {
+            Error::Decode { path, message, .. } => {
+                assert_eq!(path, format!("line 1 column {column}"));
+                assert!(
+                    message.starts_with("invalid type: integer `7`"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_excerpt_is_taken_where_a_long_body_fails() {
+        use crate::types::GetTestInvocationsPageResponseModel as Page;
+        let filler: String = (0..40)
+            .map(|i| format!("  \"x-filler-{i:02}\": \"{}\",\n", "-".repeat(20)))
+            .collect();
+        let body = format!("{{\n{filler}  \"has_more\": \"no\",\n  \"results\": []\n}}");
+        match Error::decode::<Page>(body.as_bytes()) {
+            Some(Error::Decode { path, excerpt, .. }) => {
+                assert_eq!(path, "has_more");
+                assert!(excerpt.contains(r#""has_more": "no""#), "{excerpt}");
+                assert!(
+                    excerpt.starts_with('…') && !excerpt.contains("x-filler-00"),
+                    "{excerpt}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn decode_names_the_field_and_quotes_the_body() {
         use crate::types::GetTestInvocationsPageResponseModel as Page;
         let body = br#"{"has_more": false, "results": [{"id": 7}]}"#;

@@ -134,6 +134,8 @@ mod tests {
         assert_eq!(suite.attribute("tests"), Some("3"));
         assert_eq!(suite.attribute("failures"), Some("1"));
         assert_eq!(suite.attribute("skipped"), Some("1"));
+        // The suite lasted as long as its longest run.
+        assert_eq!(suite.attribute("time"), Some("3.000"));
         let cases: Vec<_> = doc
             .descendants()
             .filter(|n| n.has_tag_name("testcase"))

@@ -176,3 +176,51 @@ pub fn counts_line(outcome: &elevenlabs_agent_tests::outcome::Outcome) -> String
 pub fn status_label(status: &TestRunStatus) -> &str {
     status.as_str()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_is_a_two_column_table_of_its_fields() {
+        let mut out = Vec::new();
+        print_object(
+            &mut out,
+            &serde_json::json!({"id": "t_1", "name": "two\nlines", "tags": [1, 2], "meta": {"a": 1}, "n": 3}),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "FIELD  VALUE\nid     t_1\nmeta   {1 fields}\nn      3\nname   two lines\ntags   [2 items]\n"
+        );
+    }
+
+    #[test]
+    fn an_invocation_is_counts_runs_and_what_did_not_pass() {
+        let invocation: GetTestSuiteInvocationResponseModel = serde_json::from_value(serde_json::json!({
+            "id": "inv_1", "agent_id": "agent_1", "created_at": 1_752_000_000, "repeat_count": 2,
+            "test_runs": [
+                {"test_run_id": "run_1", "test_invocation_id": "inv_1", "agent_id": "agent_1",
+                 "test_id": "t1", "test_name": "Greets", "status": "passed"},
+                {"test_run_id": "run_2", "test_invocation_id": "inv_1", "agent_id": "agent_1",
+                 "test_id": "t2", "test_name": "Refunds", "status": "failed",
+                 "condition_result": {"result": "failure",
+                     "rationale": {"summary": "no refund offered", "messages": ["asked twice"]}}}
+            ]
+        }))
+        .unwrap();
+        let mut out = Vec::new();
+        print_invocation(&mut out, &invocation).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "invocation inv_1  agent agent_1  1 passed, 1 failed, 0 pending\n\
+             repeat count 2\n\
+             \n\
+             TEST     STATUS  RUN\n\
+             Greets   passed  run_1\n\
+             Refunds  failed  run_2\n\
+             \n\
+             FAILED Refunds: no refund offered\n    - asked twice\n"
+        );
+    }
+}
