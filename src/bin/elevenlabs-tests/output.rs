@@ -222,5 +222,16 @@ mod tests {
              \n\
              FAILED Refunds: no refund offered\n    - asked twice\n"
         );
+        // Run once: no repeat line.
+        let once = GetTestSuiteInvocationResponseModel {
+            repeat_count: 1,
+            ..invocation
+        };
+        let mut out = Vec::new();
+        print_invocation(&mut out, &once).unwrap();
+        assert!(
+            !String::from_utf8(out).unwrap().contains("repeat"),
+            "no repeat line"
+        );
     }
 }

@@ -230,5 +230,30 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+        // Control characters become spaces, except line breaks and tabs.
+        assert_eq!(escape("a\u{7}b\u{1b}c\nd\te"), "a b c\nd\te");
+    }
+
+    fn summary(passed: i64, failed: i64) -> TestInvocationSummaryResponseModel {
+        serde_json::from_value(serde_json::json!({
+            "id": "inv_1", "agent_id": "agent_1", "created_at_unix_secs": 1_752_000_000,
+            "title": "t", "test_run_count": passed + failed, "passed_count": passed,
+            "failed_count": failed, "pending_count": 0, "repeat_count": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn pass_rate_is_over_finished_runs() {
+        assert_eq!(pass_rate(&summary(3, 1)), Some(75.0));
+        assert_eq!(pass_rate(&summary(2, 0)), Some(100.0));
+        assert_eq!(pass_rate(&summary(0, 2)), Some(0.0));
+        assert_eq!(pass_rate(&summary(0, 0)), None);
+    }
+
+    #[test]
+    fn the_chart_labels_days() {
+        assert_eq!(day(1_752_000_000), "2025-07-08");
+        assert_eq!(day(0), "1970-01-01");
     }
 }
