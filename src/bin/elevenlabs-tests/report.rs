@@ -50,20 +50,25 @@ fn day(unix_secs: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The chart's time axis, `invocations` oldest first: from the first to the last with 5 %
+/// room on both sides (at least an hour, so a single invocation has a range too); a day
+/// when there is none.
+fn time_range(invocations: &[TestInvocationSummaryResponseModel]) -> (i64, i64) {
+    let (lo, hi) = match (invocations.first(), invocations.last()) {
+        (Some(a), Some(b)) => (a.created_at_unix_secs, b.created_at_unix_secs),
+        _ => (0, 86_400),
+    };
+    let pad = ((hi - lo) / 20).max(3_600);
+    (lo - pad, hi + pad)
+}
+
 /// The chart as an SVG document (no XML declaration), `invocations` oldest first.
 pub fn chart_svg(invocations: &[TestInvocationSummaryResponseModel]) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 360)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let (mut lo, mut hi) = match (invocations.first(), invocations.last()) {
-            (Some(a), Some(b)) => (a.created_at_unix_secs, b.created_at_unix_secs),
-            _ => (0, 86_400),
-        };
-        // Room on both sides, and a range even for a single invocation.
-        let pad = ((hi - lo) / 20).max(3_600);
-        lo -= pad;
-        hi += pad;
+        let (lo, hi) = time_range(invocations);
         let mut chart = ChartBuilder::on(&root)
             .margin(16)
             .caption("Pass rate per invocation", ("sans-serif", 24))
@@ -249,6 +254,19 @@ mod tests {
         assert_eq!(pass_rate(&summary(2, 0)), Some(100.0));
         assert_eq!(pass_rate(&summary(0, 2)), Some(0.0));
         assert_eq!(pass_rate(&summary(0, 0)), None);
+    }
+
+    #[test]
+    fn the_time_axis_has_room_on_both_sides() {
+        let at = |t: i64| {
+            let mut s = summary(1, 0);
+            s.created_at_unix_secs = t;
+            s
+        };
+        assert_eq!(time_range(&[]), (-4_320, 90_720));
+        assert_eq!(time_range(&[at(100_000)]), (96_400, 103_600));
+        assert_eq!(time_range(&[at(0), at(86_400)]), (-4_320, 90_720));
+        assert_eq!(time_range(&[at(0), at(200_000)]), (-10_000, 210_000));
     }
 
     #[test]
