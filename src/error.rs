@@ -632,6 +632,17 @@ mod tests {
                     excerpt.starts_with('…') && !excerpt.contains("x-filler-00"),
                     "{excerpt}"
                 );
+                assert!(excerpt.ends_with('}'), "the end is shown: {excerpt}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Failing at the start: cut at the end only.
+        let body = format!("{{\"has_more\": \"no\",\n{filler}  \"results\": []\n}}");
+        match Error::decode::<Page>(body.as_bytes()) {
+            Some(Error::Decode { excerpt, .. }) => {
+                assert!(excerpt.starts_with(r#"{"has_more": "no""#), "{excerpt}");
+                assert!(excerpt.ends_with('…'), "{excerpt}");
+                assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1, "{excerpt}");
             }
             other => panic!("{other:?}"),
         }

@@ -270,6 +270,61 @@ mod tests {
     }
 
     #[test]
+    fn totals_rows_and_marks_follow_the_counts() {
+        let at = |passed, failed, pending: i64, day: i64| {
+            let mut s = summary(passed, failed);
+            s.pending_count = pending;
+            s.created_at_unix_secs = 1_752_000_000 + day * 86_400;
+            s
+        };
+        let invocations = [at(3, 1, 0, 0), at(2, 0, 2, 1), at(0, 0, 4, 2)];
+        let page = html("agent_1", None, &invocations).unwrap();
+        for (id, value) in [
+            ("total-pending", "6"),
+            ("total-passed", "5"),
+            ("total-failed", "1"),
+            ("total-pass-rate", "83.3%"),
+            ("total-with-failures", "1"),
+        ] {
+            assert!(
+                page.contains(&format!("<b id=\"{id}\">{value}</b>")),
+                "{id} should be {value}"
+            );
+        }
+        // Newest first: only the oldest row has failures.
+        let classes: Vec<&str> = page
+            .match_indices("<tr class=\"")
+            .map(|(i, m)| page[i + m.len()..].split('"').next().unwrap())
+            .collect();
+        assert_eq!(classes, ["ok", "ok", "failed"]);
+        // A larger mark for the invocation with failures, in red; grey for the unfinished one.
+        let circles: Vec<&str> = page
+            .match_indices("<circle")
+            .map(|(i, _)| &page[i..i + page[i..].find("/>").unwrap()])
+            .collect();
+        assert_eq!(circles.len(), 3);
+        let radius = |c: &str| {
+            c.split("r=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(
+            circles.iter().map(|c| radius(c)).collect::<Vec<_>>(),
+            ["5", "4", "4"]
+        );
+        assert!(circles[0].contains("#CF222E"), "{}", circles[0]);
+        assert!(circles[1].contains("#1A7F37"), "{}", circles[1]);
+        assert!(circles[2].contains("#8C959F"), "{}", circles[2]);
+        // Nothing finished at all: no rate.
+        let page = html("agent_1", None, &[at(0, 0, 1, 0)]).unwrap();
+        assert!(page.contains("<b id=\"total-pass-rate\">n/a</b>"));
+    }
+
+    #[test]
     fn the_chart_labels_days() {
         assert_eq!(day(1_752_000_000), "2025-07-08");
         assert_eq!(day(0), "1970-01-01");
