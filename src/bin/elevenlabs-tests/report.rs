@@ -291,6 +291,10 @@ mod tests {
                 "{id} should be {value}"
             );
         }
+        assert!(
+            page.contains("3 invocations, 2025-07-08T18:40:00Z to 2025-07-10T18:40:00Z</p>"),
+            "the period, oldest to newest"
+        );
         // Newest first: only the oldest row has failures.
         let classes: Vec<&str> = page
             .match_indices("<tr class=\"")
