@@ -587,6 +587,25 @@ mod tests {
     }
 
     #[test]
+    fn the_api_message_is_read_from_each_body_shape() {
+        for (body, code, message) in [
+            (
+                r#"{"detail": {"status": "invalid_api_key", "message": "Invalid key"}}"#,
+                Some("invalid_api_key"),
+                "Invalid key",
+            ),
+            (r#"{"detail": "Not found"}"#, None, "Not found"),
+            (r#"{"code": "busy", "message": "Try later"}"#, Some("busy"), "Try later"),
+            (r#"[1, 2]"#, None, "[1, 2]"),
+            ("<html>bad gateway</html>", None, "<html>bad gateway</html>"),
+            ("  ", None, "(empty body)"),
+        ] {
+            let (c, m) = api_message(body.as_bytes());
+            assert_eq!((c.as_deref(), m.as_str()), (code, message), "{body}");
+        }
+    }
+
+    #[test]
     fn a_pagination_error_is_the_source() {
         let e = PaginationError::MissingCursor { page: 2 };
         let err = Error::from(e.clone());
