@@ -323,9 +323,11 @@ mod tests {
         assert!(circles[0].contains("#CF222E"), "{}", circles[0]);
         assert!(circles[1].contains("#1A7F37"), "{}", circles[1]);
         assert!(circles[2].contains("#8C959F"), "{}", circles[2]);
-        // Nothing finished at all: no rate.
+        // Nothing finished at all: no rate; everything failed: 0 %.
         let page = html("agent_1", None, &[at(0, 0, 1, 0)]).unwrap();
         assert!(page.contains("<b id=\"total-pass-rate\">n/a</b>"));
+        let page = html("agent_1", None, &[at(0, 2, 0, 0)]).unwrap();
+        assert!(page.contains("<b id=\"total-pass-rate\">0.0%</b>"));
     }
 
     #[test]
