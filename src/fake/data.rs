@@ -304,6 +304,26 @@ mod tests {
     }
 
     #[test]
+    fn chance_and_range_have_their_distribution() {
+        let mut rng = SplitMix64::new(5);
+        let hits = (0..10_000).filter(|_| rng.chance(10)).count();
+        assert!((900..=1_100).contains(&hits), "{hits} of 10000 at 10 %");
+        let values: BTreeSet<i64> = (0..1_000).map(|_| rng.range(-2, 2)).collect();
+        assert_eq!(values, (-2..=2).collect());
+    }
+
+    #[test]
+    fn only_the_20_newest_can_be_pending_and_the_newest_is() {
+        for seed in 0..60 {
+            let d = generate(30, 1, seed);
+            assert!(d.invocations[0].pending_count > 0, "seed {seed}");
+            for inv in &d.invocations[20..] {
+                assert_eq!(inv.pending_count, 0, "seed {seed}: {}", inv.id);
+            }
+        }
+    }
+
+    #[test]
     fn every_enum_value_is_represented_from_8_invocations() {
         for seed in [0, 1, 42, u64::MAX] {
             let d = generate(8, 2, seed);
