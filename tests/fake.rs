@@ -552,6 +552,33 @@ async fn fail_next_serves_k_failures_with_retry_after_then_recovers() {
     .await
 }
 
+/// Each injected status comes with the code ElevenLabs sends with it, so a client sees
+/// what it would see from the real API.
+#[tokio::test]
+async fn injected_failures_carry_elevenlabs_codes() {
+    bounded(async {
+        let server = FakeServer::start().await.unwrap();
+        for (status, code) in [
+            (429, "too_many_concurrent_requests"),
+            (408, "request_timeout"),
+            (500, "internal_server_error"),
+            (502, "bad_gateway"),
+            (503, "system_busy"),
+            (504, "gateway_timeout"),
+            (401, "invalid_api_key"),
+            (403, "forbidden"),
+            (418, "injected_failure"),
+        ] {
+            server.fail_next(1, status, None);
+            let (got, _, body) = raw_get(&server, "", Some(server.api_key())).await;
+            assert_eq!(got, status);
+            assert_eq!(body["detail"]["status"], code, "{status}");
+            assert!(body["detail"]["message"].is_string(), "{status}");
+        }
+    })
+    .await
+}
+
 #[tokio::test]
 async fn latency_delays_every_response() {
     bounded(async {
