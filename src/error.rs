@@ -434,8 +434,9 @@ fn decode_error(body: &[u8], path: &str, e: &serde_json::Error) -> Error {
     }
 }
 
-/// The byte offset of 1-based `line`, `column` (serde_json's position) in `body`.
-fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+/// The byte index in `body` of serde_json's 1-based `line` and `column` (the character the
+/// error is at), at most `body.len()`.
+pub(crate) fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
     let mut offset = 0;
     for _ in 1..line {
         match body[offset..].iter().position(|&b| b == b'\n') {
@@ -443,7 +444,7 @@ fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
             None => return body.len(),
         }
     }
-    (offset + column).min(body.len())
+    (offset + column.saturating_sub(1)).min(body.len())
 }
 
 /// At most [`EXCERPT_CHARS`] characters of `body` around byte `offset`, with `…` where cut.
@@ -595,7 +596,11 @@ mod tests {
                 "Invalid key",
             ),
             (r#"{"detail": "Not found"}"#, None, "Not found"),
-            (r#"{"code": "busy", "message": "Try later"}"#, Some("busy"), "Try later"),
+            (
+                r#"{"code": "busy", "message": "Try later"}"#,
+                Some("busy"),
+                "Try later",
+            ),
             (r#"[1, 2]"#, None, "[1, 2]"),
             ("<html>bad gateway</html>", None, "<html>bad gateway</html>"),
             ("  ", None, "(empty body)"),
@@ -665,6 +670,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn byte_offsets_of_serde_positions() {
+        let body = b"{\n  \"a\": x\n}";
+        let e = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
+        assert_eq!((e.line(), e.column()), (2, 8));
+        assert_eq!(body[byte_offset(body, e.line(), e.column())], b'x');
+        assert_eq!(byte_offset(body, 1, 1), 0);
+        assert_eq!(byte_offset(body, 3, 1), body.len() - 1);
+        // Past the end (an EOF error, or a line the body does not have): the length.
+        assert_eq!(byte_offset(body, 3, 5), body.len());
+        assert_eq!(byte_offset(body, 9, 1), body.len());
     }
 
     #[test]

@@ -1068,6 +1068,14 @@ async fn validation_errors_are_fastapi_shaped_and_follow_the_spec() {
                 "json_invalid",
             ),
             (
+                // Not at the end, on the second line: the character offset of the `x`.
+                reqwest::Method::POST,
+                create.into(),
+                Some("{\n  \"type\": x\n}".into()),
+                json!(["body", 12]),
+                "json_invalid",
+            ),
+            (
                 reqwest::Method::POST,
                 create.into(),
                 None,

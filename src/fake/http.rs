@@ -244,11 +244,9 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, Resp> {
         let byte = if e.is_eof() {
             body.len()
         } else {
-            offset_of(body, e.line(), e.column())
+            crate::error::byte_offset(body, e.line(), e.column())
         };
-        let offset = String::from_utf8_lossy(&body[..byte.min(body.len())])
-            .chars()
-            .count();
+        let offset = String::from_utf8_lossy(&body[..byte]).chars().count();
         unprocessable(vec![verr(
             vec![json!("body"), json!(offset)],
             "json_invalid",
@@ -257,17 +255,6 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, Resp> {
             Some(json!({"error": e.to_string()})),
         )])
     })
-}
-
-fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in body.split(|b| *b == b'\n').enumerate() {
-        if i + 1 == line {
-            return offset + column.saturating_sub(1);
-        }
-        offset += l.len() + 1;
-    }
-    offset
 }
 
 /// Parses `value` (found at `loc`) as `T`, turning serde's first error into pydantic's shape.
