@@ -552,6 +552,77 @@ async fn fail_next_serves_k_failures_with_retry_after_then_recovers() {
     .await
 }
 
+/// The demo history is consistent in time: every seeded test was created before the oldest
+/// seeded invocation that could have run it.
+#[tokio::test]
+async fn seeded_tests_are_older_than_the_seeded_invocations() {
+    bounded(async {
+        let server = FakeServer::start().await.unwrap();
+        let client = server.client();
+        let tests: Vec<_> = client
+            .list_tests()
+            .page_size(100)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        let invocations = client_walk(&client, None, Some(100)).await.unwrap();
+        let newest_test = tests.iter().map(|t| t.created_at_unix_secs).max().unwrap();
+        let oldest_invocation = invocations
+            .iter()
+            .map(|i| i.created_at_unix_secs)
+            .min()
+            .unwrap();
+        assert!(
+            newest_test < oldest_invocation,
+            "{newest_test} >= {oldest_invocation}"
+        );
+    })
+    .await
+}
+
+/// A seeded invocation run with `repeat_count` r lists each test's r runs together, and as
+/// many runs as its summary counts.
+#[tokio::test]
+async fn seeded_repeated_invocations_group_the_runs_of_each_test() {
+    bounded(async {
+        let server = FakeServer::start().await.unwrap();
+        let client = server.client();
+        let invocations = client_walk(&client, None, Some(100)).await.unwrap();
+        let repeated: Vec<_> = invocations.iter().filter(|i| i.repeat_count > 1).collect();
+        assert!(
+            !repeated.is_empty(),
+            "the demo data has repeated invocations"
+        );
+        for summary in repeated {
+            let invocation = client
+                .get_test_invocation()
+                .test_invocation_id(&summary.id)
+                .send()
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(invocation.test_runs.len() as i64, summary.test_run_count);
+            let r = summary.repeat_count as usize;
+            for group in invocation.test_runs.chunks(r) {
+                assert!(
+                    group.iter().all(|run| run.test_id == group[0].test_id),
+                    "{}: {:?}",
+                    summary.id,
+                    group.iter().map(|run| &run.test_id).collect::<Vec<_>>()
+                );
+            }
+            let distinct: BTreeSet<_> = invocation.test_runs.iter().map(|r| &r.test_id).collect();
+            assert!(
+                distinct.len() > 1 || invocation.test_runs.len() <= r,
+                "{}",
+                summary.id
+            );
+        }
+    })
+    .await
+}
+
 /// Each injected status comes with the code ElevenLabs sends with it, so a client sees
 /// what it would see from the real API.
 #[tokio::test]

@@ -1007,6 +1007,23 @@ pub(crate) fn detail_extras(body: &mut Value, invocation: &Invocation) {
 mod tests {
     use super::*;
 
+    #[tokio::test(start_paused = true)]
+    async fn timestamps_follow_the_clock_from_after_the_seeded_history() {
+        let store = Store::new(1, Duration::from_secs(1));
+        let start = store.now_unix();
+        assert!(
+            start >= super::super::NEWEST_CREATED_AT_UNIX_SECS + 3600,
+            "{start}"
+        );
+        tokio::time::advance(Duration::from_secs(90)).await;
+        assert_eq!(store.now_unix(), start + 90);
+        let clock = store.clock;
+        assert_eq!(
+            clock.unix_at(clock.start + Duration::from_secs(5)),
+            start + 5
+        );
+    }
+
     #[test]
     fn markers_are_case_insensitive() {
         assert!(has_marker("Refund [FAIL]", FAIL_MARKER));

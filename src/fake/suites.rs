@@ -164,7 +164,8 @@ pub(crate) fn split_definition(body: Value) -> Option<SplitBody> {
 
 /// Seeds the agents of `data` with their suites.
 pub(crate) fn seed(store: &mut Store, data: &DataSet) {
-    // Seeded tests are older than the seeded invocations: a week before the newest.
+    // Seeded tests are older than the seeded invocations (the default history spans about a
+    // month): from 90 days before the newest.
     let base = super::NEWEST_CREATED_AT_UNIX_SECS - 90 * 24 * 3600;
     let creators = [
         ("Ada Lovelace", "ada.lovelace@example.com"),
