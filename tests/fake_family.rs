@@ -1056,6 +1056,17 @@ async fn validation_errors_are_fastapi_shaped_and_follow_the_spec() {
             (
                 reqwest::Method::POST,
                 create.into(),
+                Some(
+                    json!({"type": "llm", "name": "x",
+                           "success_examples": vec![json!({"response": "a", "type": "success"}); 6]})
+                    .to_string(),
+                ),
+                json!(["body", "llm", "success_examples"]),
+                "too_long",
+            ),
+            (
+                reqwest::Method::POST,
+                create.into(),
                 Some(json!({"type": "llm", "name": 5}).to_string()),
                 json!(["body", "llm", "name"]),
                 "string_type",
