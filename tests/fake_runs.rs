@@ -269,3 +269,36 @@ async fn renaming_an_invocation_and_restoring_its_title() {
     .await
     .expect("no hang");
 }
+
+/// Invocations started on the fake come first in the listing, newest first, before the
+/// seeded history; paging through both, small pages, gives each invocation exactly once.
+#[tokio::test]
+async fn started_invocations_page_before_the_history_each_once() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::start().await.unwrap();
+        let client = server.client();
+        let (agent, _) = agents(&server, &client).await;
+        let mut started = Vec::new();
+        for _ in 0..3 {
+            started.push(run_attached(&client, &agent).await);
+        }
+        started.reverse();
+        let listed: Vec<String> = client
+            .list_test_invocations()
+            .agent_id(&agent)
+            .page_size(2)
+            .stream()
+            .map_ok(|i| i.id)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(listed[..3], started[..], "the new ones first, newest first");
+        let mut unique = listed.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), listed.len(), "each invocation once");
+        assert!(listed.len() > 3, "then the seeded history");
+    })
+    .await
+    .expect("within the limit");
+}
