@@ -8,7 +8,7 @@
 mod process;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use process::run_with_limit;
@@ -322,19 +322,63 @@ async fn with_a_key_it_lists_from_the_configured_api_not_the_demo() {
             .all(|r| r.header("xi-api-key") == Some("sk_user_key"))
     );
 
-    // --base-url wins over ELEVENLABS_BASE_URL.
-    let url = server.url().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        run_example_with_env(
-            &["--limit", "3", "--base-url", &url],
-            &[
-                ("ELEVENLABS_API_KEY", "sk_user_key"),
-                ("ELEVENLABS_BASE_URL", "http://127.0.0.1:9"),
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    // --base-url wins over ELEVENLABS_BASE_URL. A --limit below the API's default page (30)
+    // is the page size asked for; from 30 on, the default page is.
+    for (limit, page_size) in [("3", Some("3")), ("29", Some("29")), ("30", None)] {
+        server.clear_requests();
+        let url = server.url().to_owned();
+        let out = tokio::task::spawn_blocking(move || {
+            run_example_with_env(
+                &["--limit", limit, "--base-url", &url],
+                &[
+                    ("ELEVENLABS_API_KEY", "sk_user_key"),
+                    ("ELEVENLABS_BASE_URL", "http://127.0.0.1:9"),
+                ],
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let rows = limit.parse::<usize>().unwrap().min(12);
+        assert_eq!(
+            text(&out.stdout).lines().count(),
+            rows + 1,
+            "--limit {limit}"
+        );
+        // (The next page may have been prefetched: the first request says it.)
+        let first = &server.requests()[0];
+        let asked = first.query.iter().find(|(k, _)| k == "page_size");
+        assert_eq!(asked.map(|(_, v)| v.as_str()), page_size, "--limit {limit}");
+    }
+}
+
+/// Output that cannot be written: a pipe nobody reads ends the program quietly with 0; any
+/// other write error (a full device) exits 1 saying so.
+#[test]
+fn output_errors() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut cmd = Command::new(example_binary());
+    cmd.arg("--json").env_remove("ELEVENLABS_API_KEY");
+    let out = process::run_writing_to(cmd, Stdio::from(writer), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), 4);
+    assert!(
+        !text(&out.stderr).contains("error"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let mut cmd = Command::new(example_binary());
+    cmd.arg("--json").env_remove("ELEVENLABS_API_KEY");
+    let out = process::run_writing_to(cmd, Stdio::from(full), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("error: writing the output"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -343,10 +343,9 @@ fn write_table(
                 text.push_str("  ");
             }
             text.push_str(cell);
-            if i + 1 < cells.len() {
-                text.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
-            }
+            text.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
         }
+        // The last column's padding goes too.
         writeln!(out, "{}", text.trim_end())
     };
     line(out, &header)?;
@@ -402,5 +401,16 @@ mod tests {
         assert!(parse_args(["--limit=0".to_owned()]).is_err());
         assert!(parse_args(["--environment=mars".to_owned()]).is_err());
         assert!(parse_args(["--help".to_owned()]).unwrap().is_none());
+        // Only long options take `=value`, and --json takes none.
+        assert!(parse_args(["-h=x".to_owned()]).is_err());
+        assert!(parse_args(["--json=yes".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn rfc3339_across_centuries() {
+        assert_eq!(rfc3339(4_107_542_400), "2100-03-01T00:00:00Z");
+        assert_eq!(rfc3339(-2_203_891_200), "1900-03-01T00:00:00Z");
+        assert_eq!(rfc3339(13_574_563_200), "2400-02-29T00:00:00Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
     }
 }
