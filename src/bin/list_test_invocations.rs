@@ -238,9 +238,8 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     // One lazy stream over every page; the next page is prefetched while this one is printed.
     let mut pages = request.pages();
-    let (mut fetched, mut page_count) = (0u64, 0u64);
+    let mut fetched = 0u64;
     'pages: while let Some(page) = pages.try_next().await? {
-        page_count += 1;
         for item in page.results {
             if args.json {
                 let line = serde_json::to_string(&item).map_err(|e| {
@@ -258,7 +257,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         if args.json {
             out.flush().map_err(Failure::Output)?;
         }
-        progress.show(fetched, page_count);
+        progress.show(fetched, pages.pages_received());
     }
     drop(progress);
     if !args.json {
