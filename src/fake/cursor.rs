@@ -56,4 +56,19 @@ mod tests {
         assert_eq!(decode_cursor(42, None, "not a cursor"), None);
         assert_eq!(decode_cursor(42, None, "ééééééééééééé"), None);
     }
+
+    #[test]
+    fn a_cursor_is_refused_for_every_other_filter() {
+        let scopes: Vec<String> = ('0'..='9')
+            .chain('A'..='Z')
+            .chain('_'..='z')
+            .map(|c| format!("agent_{c}"))
+            .collect();
+        for a in &scopes {
+            let c = encode_cursor(7, Some(a), 30);
+            for b in scopes.iter().filter(|b| *b != a) {
+                assert_eq!(decode_cursor(7, Some(b), &c), None, "{a} vs {b}");
+            }
+        }
+    }
 }
