@@ -60,6 +60,18 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The creator (index into `CREATORS`) of agent `i`: consecutive agents have different
+/// creators, and which one comes first depends on the seed.
+fn creator_of(i: usize, seed: u64) -> usize {
+    (i + (seed % CREATORS.len() as u64) as usize) % CREATORS.len()
+}
+
+/// The anonymous-access override of the `k`th invocation with access info, as an index
+/// into the `len` values, `len` meaning none: a period co-prime with the other fields'.
+fn override_index(k: usize, len: usize) -> usize {
+    (k * 2 + 1) % (len + 1)
+}
+
 /// Folder names: the title of a folder run.
 const FOLDER_TITLES: &[&str] = &[
     "Checkout flow regression",
@@ -124,9 +136,7 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
         .map(|_| format!("agent_{}", rng.id_chars(26)))
         .collect();
     // Each agent has a creator, fixed for the data set.
-    let agent_creator: Vec<usize> = (0..m)
-        .map(|i| (i + (seed % CREATORS.len() as u64) as usize) % CREATORS.len())
-        .collect();
+    let agent_creator: Vec<usize> = (0..m).map(|i| creator_of(i, seed)).collect();
     // A few branches per agent; most runs are on the main branch (`branch_id: None`).
     let branches: Vec<String> = (0..m.max(1) * 2)
         .map(|_| format!("agtbrch_{}", rng.id_chars(24)))
@@ -195,7 +205,7 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
             } else {
                 ResourceAccessInfoRole::from(roles[(k + 1) % roles.len()])
             };
-            let o = (k * 2 + 1) % (overrides.len() + 1);
+            let o = override_index(k, overrides.len());
             let anonymous_access_level_override = (o < overrides.len())
                 .then(|| ResourceAccessInfoAnonymousAccessLevelOverride::from(overrides[o]));
             let (creator_name, creator_email) = CREATORS[agent_creator[agent]];
@@ -310,6 +320,43 @@ mod tests {
         assert!((900..=1_100).contains(&hits), "{hits} of 10000 at 10 %");
         let values: BTreeSet<i64> = (0..1_000).map(|_| rng.range(-2, 2)).collect();
         assert_eq!(values, (-2..=2).collect());
+    }
+
+    #[test]
+    fn consecutive_agents_have_different_creators_the_first_by_seed() {
+        let mut firsts = BTreeSet::new();
+        for seed in 0..6 {
+            for i in 0..5 {
+                assert!(creator_of(i, seed) < CREATORS.len());
+                assert_ne!(creator_of(i, seed), creator_of(i + 1, seed), "seed {seed}");
+            }
+            firsts.insert(creator_of(0, seed));
+        }
+        assert_eq!(firsts.len(), CREATORS.len());
+    }
+
+    #[test]
+    fn the_newest_invocation_is_at_the_documented_time_and_titles_vary() {
+        for seed in [0, 1, 42] {
+            let d = generate(137, 3, seed);
+            assert_eq!(
+                d.invocations[0].created_at_unix_secs,
+                NEWEST_CREATED_AT_UNIX_SECS
+            );
+            let titles: Vec<&str> = d.invocations.iter().map(|i| i.title.as_str()).collect();
+            assert!(
+                titles.iter().any(|t| FOLDER_TITLES.contains(t)),
+                "a folder run"
+            );
+            assert!(
+                titles.iter().any(|t| TEST_TITLES.contains(t)),
+                "a single test"
+            );
+            assert!(
+                titles.iter().any(|t| t.ends_with(" tests")),
+                "a run of N tests"
+            );
+        }
     }
 
     #[test]
