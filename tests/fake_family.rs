@@ -1102,6 +1102,28 @@ async fn validation_errors_are_fastapi_shaped_and_follow_the_spec() {
             ),
             (
                 reqwest::Method::POST,
+                create.into(),
+                Some(
+                    json!({"type": "simulation", "name": "x", "simulation_max_turns": [1]})
+                        .to_string(),
+                ),
+                json!(["body", "simulation", "simulation_max_turns"]),
+                "int_type",
+            ),
+            (
+                reqwest::Method::POST,
+                create.into(),
+                Some(
+                    json!({"type": "llm", "name": "x", "chat_history": [
+                        {"role": "user", "time_in_call_secs": [1]}
+                    ]})
+                    .to_string(),
+                ),
+                json!(["body", "llm", "chat_history", 0, "time_in_call_secs"]),
+                "int_type",
+            ),
+            (
+                reqwest::Method::POST,
                 run.clone(),
                 Some(json!({"tests": []}).to_string()),
                 json!(["body", "tests"]),

@@ -94,6 +94,15 @@ async fn run_wait_and_read_the_outcome_of_a_failing_and_a_passing_suite() {
             let why = failed.rationale.as_deref().expect("a rationale");
             assert!(why.contains(FAIL_MARKER), "{why}");
         }
+        // What the agent answered: a refusal where the run failed, help where it passed.
+        for run in &finished.test_runs {
+            let reply = &run
+                .agent_responses
+                .as_ref()
+                .expect("a finished run's reply")[0];
+            let refused = reply.message.as_deref().unwrap_or("").contains("sorry");
+            assert_eq!(refused, run.status == TestRunStatus::Failed, "{reply:?}");
+        }
 
         let id = run_attached(&client, &passing).await;
         let finished = client

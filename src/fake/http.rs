@@ -325,7 +325,10 @@ fn serde_error(mut loc: Vec<Value>, at: &Value, message: &str) -> Value {
             None,
         );
     }
-    if message.contains("expected a nonzero") || message.starts_with("invalid value: integer `-") {
+    // A number below a positive integer's minimum; any other input is not an integer at all.
+    if (message.contains("expected a nonzero") && at.is_number())
+        || message.starts_with("invalid value: integer `-")
+    {
         return verr(
             loc,
             "greater_than_equal",
