@@ -142,9 +142,17 @@ async fn the_wait_returns_the_finished_invocation_polling_at_the_interval() {
         3,
         "one GET per snapshot, none after the finished one"
     );
+    // The wait schedules each poll an interval after the previous one *started*; arrival
+    // times add each request's transit jitter (a loaded machine delays one GET more than the
+    // next: 149.4 ms was seen for 150 ms), so the floor is two thirds of the interval. A wait
+    // that did not wait polls again within a few milliseconds; `tests/fake_runs.rs` bounds
+    // the poll count on the client's clock, and `cargo bench --bench wait` measures it.
     for pair in requests.windows(2) {
         let gap = pair[1].arrived - pair[0].arrived;
-        assert!(gap >= interval, "polled {gap:?} after the previous poll");
+        assert!(
+            gap >= interval * 2 / 3,
+            "polled {gap:?} after the previous poll"
+        );
     }
 }
 
