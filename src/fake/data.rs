@@ -66,6 +66,12 @@ fn creator_of(i: usize, seed: u64) -> usize {
     (i + (seed % CREATORS.len() as u64) as usize) % CREATORS.len()
 }
 
+/// At most how many of `done` finished runs fail in a demo invocation: about a third, and
+/// one even of a single run.
+fn most_failed(done: i64) -> i64 {
+    done.min(1 + done / 3)
+}
+
 /// The anonymous-access override of the `k`th invocation with access info, as an index
 /// into the `len` values, `len` meaning none: a period co-prime with the other fields'.
 fn override_index(k: usize, len: usize) -> usize {
@@ -188,7 +194,7 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
         let failed_count = if rng.chance(55) {
             0
         } else {
-            rng.range(0, done.min(1 + done / 3))
+            rng.range(0, most_failed(done))
         };
         let passed_count = done - failed_count;
 
@@ -320,6 +326,12 @@ mod tests {
         assert!((900..=1_100).contains(&hits), "{hits} of 10000 at 10 %");
         let values: BTreeSet<i64> = (0..1_000).map(|_| rng.range(-2, 2)).collect();
         assert_eq!(values, (-2..=2).collect());
+    }
+
+    #[test]
+    fn about_a_third_of_the_finished_runs_fail_at_most() {
+        let most: Vec<i64> = [0, 1, 2, 3, 9, 30].map(most_failed).to_vec();
+        assert_eq!(most, [0, 1, 1, 2, 4, 11]);
     }
 
     #[test]
