@@ -427,6 +427,28 @@ fn condition_result(outcome: Outcome, test_name: &str) -> TestConditionResultCom
     }
 }
 
+/// The user's access to something `creator` (name, email) made: creator and admin when it
+/// is the user, through the workspace default as editor otherwise.
+pub(crate) fn creator_access(creator: (&str, &str)) -> ResourceAccessInfo {
+    let is_creator = creator.1 == USER.1;
+    ResourceAccessInfo {
+        access_source: Some(if is_creator {
+            ResourceAccessInfoAccessSource::Creator
+        } else {
+            ResourceAccessInfoAccessSource::WorkspaceDefault
+        }),
+        anonymous_access_level_override: None,
+        creator_email: creator.1.to_owned(),
+        creator_name: creator.0.to_owned(),
+        is_creator,
+        role: if is_creator {
+            ResourceAccessInfoRole::Admin
+        } else {
+            ResourceAccessInfoRole::Editor
+        },
+    }
+}
+
 /// The fake's clock: `tokio::time::Instant` for run progress (so a paused test clock drives
 /// it) and unix seconds derived from it for timestamps.
 #[derive(Clone, Copy, Debug)]
@@ -661,6 +683,7 @@ impl Store {
         path
     }
 
+    /// The access info of a test or folder: the user's own, or shared with them.
     fn access_info(&self, shared: bool) -> ResourceAccessInfo {
         if shared {
             ResourceAccessInfo {
@@ -770,7 +793,6 @@ impl Store {
                 runs.push(self.new_run(spec, agent_id, branch_id.clone(), k, now));
             }
         }
-        let is_creator = creator == USER;
         let invocation = Invocation {
             id,
             agent_id: agent_id.to_owned(),
@@ -781,22 +803,7 @@ impl Store {
             repeat_count,
             name: None,
             cancelled: false,
-            access_info: Some(ResourceAccessInfo {
-                access_source: Some(if is_creator {
-                    ResourceAccessInfoAccessSource::Creator
-                } else {
-                    ResourceAccessInfoAccessSource::WorkspaceDefault
-                }),
-                anonymous_access_level_override: None,
-                creator_email: creator.1.to_owned(),
-                creator_name: creator.0.to_owned(),
-                is_creator,
-                role: if is_creator {
-                    ResourceAccessInfoRole::Admin
-                } else {
-                    ResourceAccessInfoRole::Editor
-                },
-            }),
+            access_info: Some(creator_access(creator)),
             runs,
         };
         let index = self.created.len();

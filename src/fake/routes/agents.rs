@@ -5,11 +5,10 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::fake::http::{Bound, Resp, json_response, not_found, ok, param, parse_body};
-use crate::fake::state::{RunSpec, detail_extras};
+use crate::fake::state::{RunSpec, creator_access, detail_extras};
 use crate::types::{
     AgentPlatformSettingsResponseModel, AgentTestingSettings, AttachedTestModel,
-    GetAgentResponseModel, ResourceAccessInfo, ResourceAccessInfoAccessSource,
-    ResourceAccessInfoRole, RunAgentTestsRequestModel,
+    GetAgentResponseModel, RunAgentTestsRequestModel,
 };
 
 /// `GET /agents/{id}`: the demo agent, its attached tests in `platform_settings.testing`.
@@ -27,25 +26,9 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
             workflow_node_id: None,
         })
         .collect();
-    let is_creator = agent.creator.1 == crate::fake::state::USER.1;
     let suffix = agent.id.trim_start_matches("agent_");
     let model = GetAgentResponseModel {
-        access_info: Some(ResourceAccessInfo {
-            access_source: Some(if is_creator {
-                ResourceAccessInfoAccessSource::Creator
-            } else {
-                ResourceAccessInfoAccessSource::WorkspaceDefault
-            }),
-            anonymous_access_level_override: None,
-            creator_email: agent.creator.1.to_owned(),
-            creator_name: agent.creator.0.to_owned(),
-            is_creator,
-            role: if is_creator {
-                ResourceAccessInfoRole::Admin
-            } else {
-                ResourceAccessInfoRole::Editor
-            },
-        }),
+        access_info: Some(creator_access(agent.creator)),
         agent_id: agent.id.clone(),
         branch_id: param(ctx.query, "branch_id")
             .filter(|b| !b.is_empty())
