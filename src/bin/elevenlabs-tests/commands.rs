@@ -32,6 +32,18 @@ impl Ctx<'_> {
     }
 }
 
+/// Prints an invocation: a JSON line with `--json`, else its human form.
+fn show_invocation(
+    ctx: &mut Ctx<'_>,
+    invocation: &GetTestSuiteInvocationResponseModel,
+) -> Result<(), Failure> {
+    if ctx.json {
+        json_line(ctx.out, invocation)
+    } else {
+        Ok(output::print_invocation(ctx.out, invocation)?)
+    }
+}
+
 /// The page size to ask for: `--page-size`, or `--limit` when it is below a page.
 fn page_size(listing: &Listing) -> Option<u64> {
     match (listing.page_size, listing.limit) {
@@ -313,11 +325,7 @@ async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs) -> Outcome {
             junit::write(path, invocation)?;
             eprintln!("wrote JUnit XML to {}", path.display());
         }
-        if ctx.json {
-            json_line(ctx.out, invocation)?;
-        } else {
-            output::print_invocation(ctx.out, invocation)?;
-        }
+        show_invocation(ctx, invocation)?;
     }
     if code == EXIT_TESTS_FAILED
         && let Some(invocation) = &invocation
@@ -383,11 +391,7 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
         }
         InvocationsCommand::Get { id } => {
             let invocation = get_invocation(ctx.client(), &id).await?;
-            if ctx.json {
-                json_line(ctx.out, &invocation)?;
-            } else {
-                output::print_invocation(ctx.out, &invocation)?;
-            }
+            show_invocation(ctx, &invocation)?;
             Ok(EXIT_OK)
         }
         InvocationsCommand::Wait { id, wait_args } => wait(ctx, &id, &wait_args).await,
@@ -399,11 +403,7 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
                 .await?;
             eprintln!("cancelled the pending runs of invocation {id}");
             let invocation = get_invocation(ctx.client(), &id).await?;
-            if ctx.json {
-                json_line(ctx.out, &invocation)?;
-            } else {
-                output::print_invocation(ctx.out, &invocation)?;
-            }
+            show_invocation(ctx, &invocation)?;
             Ok(EXIT_OK)
         }
         InvocationsCommand::Rename { id, name, clear } => {
@@ -416,11 +416,7 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
                 .send()
                 .await?
                 .into_inner();
-            if ctx.json {
-                json_line(ctx.out, &invocation)?;
-            } else {
-                output::print_invocation(ctx.out, &invocation)?;
-            }
+            show_invocation(ctx, &invocation)?;
             Ok(EXIT_OK)
         }
         InvocationsCommand::Resubmit {
