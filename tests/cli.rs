@@ -1661,23 +1661,17 @@ async fn invocations_cancel_and_rename_on_the_fake() {
 /// program quietly with 0; any other write error (a full device) exits 3 saying so.
 #[test]
 fn output_errors() {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
     let out = Out(process::run_writing_to(
         program(&["tests", "list", "--json"], &[]),
-        Stdio::from(writer),
+        process::closed_pipe(),
         Duration::from_secs(60),
     ));
     assert_eq!(out.code(), Some(0), "{}", out.stderr());
     assert!(!out.stderr().contains("error"), "{}", out.stderr());
 
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
     let out = Out(process::run_writing_to(
         program(&["tests", "list", "--json"], &[]),
-        Stdio::from(full),
+        process::full_device(),
         Duration::from_secs(60),
     ));
     assert_eq!(out.code(), Some(3), "{}", out.stderr());

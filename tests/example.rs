@@ -8,7 +8,7 @@
 mod process;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use process::run_with_limit;
@@ -356,11 +356,9 @@ async fn with_a_key_it_lists_from_the_configured_api_not_the_demo() {
 /// other write error (a full device) exits 1 saying so.
 #[test]
 fn output_errors() {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
     let mut cmd = Command::new(example_binary());
     cmd.arg("--json").env_remove("ELEVENLABS_API_KEY");
-    let out = process::run_writing_to(cmd, Stdio::from(writer), Duration::from_secs(60));
+    let out = process::run_writing_to(cmd, process::closed_pipe(), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         !text(&out.stderr).contains("error"),
@@ -368,13 +366,9 @@ fn output_errors() {
         text(&out.stderr)
     );
 
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
     let mut cmd = Command::new(example_binary());
     cmd.arg("--json").env_remove("ELEVENLABS_API_KEY");
-    let out = process::run_writing_to(cmd, Stdio::from(full), Duration::from_secs(60));
+    let out = process::run_writing_to(cmd, process::full_device(), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("error: writing the output"),

@@ -50,3 +50,20 @@ pub fn run_writing_to(mut cmd: Command, stdout: Stdio, limit: Duration) -> Outpu
         stderr: err.join().unwrap(),
     }
 }
+
+/// A standard output whose reader is gone: writing to it fails with a broken pipe (`| head`
+/// after it quit).
+pub fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Stdio::from(writer)
+}
+
+/// A standard output on which every write fails with "no space left" (`/dev/full`).
+pub fn full_device() -> Stdio {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Stdio::from(full)
+}
