@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
 
-use elevenlabs_agent_tests::fake::{FAIL_MARKER, FakeServer, expected_status};
+use elevenlabs_agent_tests::fake::{FAIL_MARKER, FLAKY_MARKER, FakeServer, expected_status};
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::{
     self, BucketingStatus, CreateTestBody, EvaluationSuccessResult, GetTestResponse,
@@ -803,6 +803,80 @@ async fn runs_start_pending_finish_by_the_rule_and_resubmit_reruns_them() {
                 "{body}"
             );
         }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_flaky_test_fails_its_first_run_in_an_invocation_only() {
+    bounded(async {
+        let server = FakeServer::builder()
+            .run_duration(Duration::from_millis(50))
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let agent = server.demo_agent_id().unwrap().to_owned();
+        let name = format!("Books a slot {FLAKY_MARKER}");
+        assert_eq!(expected_status(&name), TestRunStatus::Failed);
+        let id = client
+            .create_test()
+            .body(llm(&name, None))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .id;
+        let tests: Vec<types::SingleTestRunRequestModel> =
+            vec![serde_json::from_value(json!({"test_id": id})).unwrap()];
+        let inv = client
+            .run_tests()
+            .agent_id(&agent)
+            .body_map(|b| {
+                b.tests(tests.clone())
+                    .repeat_count(std::num::NonZeroU64::new(2).unwrap())
+            })
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let done = settle(&client, &inv.id, Duration::from_secs(10)).await;
+        let statuses: Vec<_> = done.test_runs.iter().map(|r| r.status.clone()).collect();
+        assert_eq!(statuses, [TestRunStatus::Failed, TestRunStatus::Passed]);
+        let first = &done.test_runs[0];
+        let rationale = first.condition_result.as_ref().unwrap().rationale.as_ref();
+        assert!(rationale.unwrap().summary.contains(FLAKY_MARKER));
+
+        // Resubmitted, the failed run passes: it is no longer the first run.
+        client
+            .resubmit_test_invocation()
+            .test_invocation_id(&inv.id)
+            .body_map(|b| {
+                b.test_run_ids(vec![first.test_run_id.clone()])
+                    .agent_id(agent.clone())
+            })
+            .send()
+            .await
+            .unwrap();
+        let again = settle(&client, &inv.id, Duration::from_secs(10)).await;
+        assert!(
+            again
+                .test_runs
+                .iter()
+                .all(|r| r.status == TestRunStatus::Passed)
+        );
+
+        // A new invocation: its first run fails again.
+        let next = client
+            .run_tests()
+            .agent_id(&agent)
+            .body_map(|b| b.tests(tests))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let next = settle(&client, &next.id, Duration::from_secs(10)).await;
+        assert_eq!(next.test_runs[0].status, TestRunStatus::Failed);
     })
     .await
 }

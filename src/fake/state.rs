@@ -27,6 +27,19 @@ use crate::types::{
 pub const FAIL_MARKER: &str = "[fail]";
 /// The marker that doubles a test's simulated duration (ASCII case-insensitive).
 pub const SLOW_MARKER: &str = "[slow]";
+/// The marker that makes a test flaky in the fake (ASCII case-insensitive): its first run in
+/// an invocation fails, its other runs there (repetitions and resubmits alike) pass.
+pub const FLAKY_MARKER: &str = "[flaky]";
+
+/// The outcome the fake gives a run of `test_name`: `first` is whether it is the test's first
+/// run in its invocation (not a repetition, not a resubmit).
+pub(crate) fn outcome_for(test_name: &str, first: bool) -> Outcome {
+    if has_marker(test_name, FAIL_MARKER) || (first && has_marker(test_name, FLAKY_MARKER)) {
+        Outcome::Failed
+    } else {
+        Outcome::Passed
+    }
+}
 
 /// Whether `name` contains `marker`, ignoring ASCII case.
 pub(crate) fn has_marker(name: &str, marker: &str) -> bool {
@@ -402,6 +415,11 @@ pub(crate) fn failure_summary(test_name: &str) -> String {
         format!(
             "The test name contains the fake's {FAIL_MARKER} marker, so the fake server fails \
              it on every run: the agent's reply did not meet the success condition."
+        )
+    } else if has_marker(test_name, FLAKY_MARKER) {
+        format!(
+            "The test name contains the fake's {FLAKY_MARKER} marker, so the fake server fails \
+             its first run in an invocation: the agent's reply did not meet the success condition."
         )
     } else {
         "The agent's reply did not meet the success condition (seeded history).".to_owned()
@@ -790,7 +808,8 @@ impl Store {
         for spec in &specs {
             for _ in 0..repeat_count {
                 let k = runs.len();
-                runs.push(self.new_run(spec, agent_id, branch_id.clone(), k, now));
+                let first = !runs.iter().any(|r: &Run| r.test_id == spec.test_id);
+                runs.push(self.new_run(spec, agent_id, branch_id.clone(), k, first, now));
             }
         }
         let invocation = Invocation {
@@ -817,6 +836,7 @@ impl Store {
         agent_id: &str,
         branch_id: Option<String>,
         k: usize,
+        first: bool,
         now: Instant,
     ) -> Run {
         let (name, kind, definition) = match self.test(&spec.test_id) {
@@ -844,7 +864,7 @@ impl Store {
             version_id,
             progress: Progress::Fixed(None),
         };
-        schedule(self.clock, self.run_duration, &mut run, k, now);
+        schedule(self.clock, self.run_duration, &mut run, k, first, now);
         run
     }
 
@@ -955,8 +975,15 @@ pub(crate) fn scale(d: Duration, num: u32, den: u32) -> Duration {
 }
 
 /// (Re)starts `run` at `now`: pending, finishing after its duration with the rule's outcome
-/// (`failed` when its name has [`FAIL_MARKER`], else `passed`).
-pub(crate) fn schedule(clock: Clock, base: Duration, run: &mut Run, k: usize, now: Instant) {
+/// ([`outcome_for`]; `first`: the test's first run in its invocation).
+pub(crate) fn schedule(
+    clock: Clock,
+    base: Duration,
+    run: &mut Run,
+    k: usize,
+    first: bool,
+    now: Instant,
+) {
     // Saturating: a run that would finish past what `Instant` holds finishes in 30 years.
     let finish_at = now
         .checked_add(duration_of(base, &run.test_name, k))
@@ -966,11 +993,7 @@ pub(crate) fn schedule(clock: Clock, base: Duration, run: &mut Run, k: usize, no
         since: now,
         finish_at,
         finish_unix: clock.unix_at(finish_at),
-        outcome: if has_marker(&run.test_name, FAIL_MARKER) {
-            Outcome::Failed
-        } else {
-            Outcome::Passed
-        },
+        outcome: outcome_for(&run.test_name, first),
     };
 }
 
@@ -1072,7 +1095,7 @@ mod tests {
             progress: Progress::Fixed(None),
         };
         let now = Instant::now();
-        schedule(clock, Duration::ZERO, &mut run, 0, now);
+        schedule(clock, Duration::ZERO, &mut run, 0, true, now);
         assert_eq!(
             run.outcome(now),
             None,
@@ -1081,7 +1104,14 @@ mod tests {
         tokio::time::advance(Duration::from_millis(1)).await;
         assert_eq!(run.outcome(Instant::now()), Some(Outcome::Failed));
         run.test_name = "Fixed".into();
-        schedule(clock, Duration::from_secs(1), &mut run, 0, Instant::now());
+        schedule(
+            clock,
+            Duration::from_secs(1),
+            &mut run,
+            0,
+            false,
+            Instant::now(),
+        );
         assert_eq!(run.outcome(Instant::now()), None);
         tokio::time::advance(Duration::from_secs(1)).await;
         assert_eq!(run.outcome(Instant::now()), Some(Outcome::Passed));

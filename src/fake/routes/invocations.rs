@@ -241,7 +241,8 @@ pub(crate) fn rename(ctx: &Ctx<'_>, id: &str) -> Resp {
 type CurrentTest = (String, Kind, Definition);
 
 /// `POST /test-invocations/{id}/resubmit`: the named runs are pending again and finish after
-/// the run duration, with the outcome of the rule for the test's current name. `200 {}`.
+/// the run duration, with the outcome of the rule for the test's current name (a `[flaky]`
+/// test passes: a resubmit is not its first run). `200 {}`.
 pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
     let (body, _) = match parse_body::<ResubmitTestsRequestModel>(
         ctx.body,
@@ -294,7 +295,8 @@ pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
                 if body.branch_id.is_some() {
                     run.branch_id = body.branch_id.clone();
                 }
-                schedule(clock, base, run, k, now);
+                // A resubmit is never the test's first run in the invocation.
+                schedule(clock, base, run, k, false, now);
             }
         }
     }
