@@ -199,8 +199,7 @@ impl ClientState {
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
-    base_url: Option<String>,
-    environment: Environment,
+    endpoint: Endpoint,
     timeout: Duration,
     operation_timeout: Duration,
     connect_timeout: Option<Duration>,
@@ -213,8 +212,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             api_key: None,
-            base_url: None,
-            environment: Environment::default(),
+            endpoint: Endpoint::Environment(Environment::default()),
             timeout: DEFAULT_TIMEOUT,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             connect_timeout: None,
@@ -225,27 +223,62 @@ impl Default for ClientBuilder {
     }
 }
 
+/// Where requests go: one setting, written by [`ClientBuilder::environment`] and
+/// [`ClientBuilder::base_url`]; the last one called wins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Endpoint {
+    Environment(Environment),
+    Url(String),
+}
+
 /// `elevenlabs-agent-tests/<crate version>`.
 pub fn default_user_agent() -> String {
     concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned()
 }
 
 impl ClientBuilder {
+    /// A builder with the key from `ELEVENLABS_API_KEY` and the base URL from
+    /// `ELEVENLABS_BASE_URL` when set (as [`Client::from_env`]), to change more settings.
+    ///
+    /// ```
+    /// # use elevenlabs_agent_tests::ClientBuilder;
+    /// // Without ELEVENLABS_API_KEY the error says which variable to set.
+    /// if std::env::var_os("ELEVENLABS_API_KEY").is_none() {
+    ///     let err = ClientBuilder::from_env().unwrap_err();
+    ///     assert!(err.to_string().contains("ELEVENLABS_API_KEY"));
+    /// }
+    /// ```
+    pub fn from_env() -> Result<Self, Error> {
+        builder_from_vars(|name| std::env::var(name))
+    }
+
     /// The API key, sent as the `xi-api-key` header (marked sensitive).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(ApiKey::new(key));
         self
     }
 
-    /// One of the ElevenLabs environments (default: production). `base_url` overrides it.
+    /// One of the ElevenLabs environments (default: production). The environment and
+    /// [`base_url`](Self::base_url) are one setting, where requests go: the last one set wins.
+    ///
+    /// ```
+    /// use elevenlabs_agent_tests::{Client, Environment};
+    /// let client = Client::builder()
+    ///     .base_url("http://127.0.0.1:8080")
+    ///     .environment(Environment::Eu)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.base_url(), "https://api.eu.residency.elevenlabs.io");
+    /// ```
     pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
+        self.endpoint = Endpoint::Environment(environment);
         self
     }
 
-    /// An explicit base URL (a proxy, a fake server, ...); overrides `environment`.
+    /// An explicit base URL (a proxy, a fake server, ...). The base URL and
+    /// [`environment`](Self::environment) are one setting: the last one set wins.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.endpoint = Endpoint::Url(url.into());
         self
     }
 
@@ -345,10 +378,10 @@ impl ClientBuilder {
 
     /// Builds the client, checking the settings.
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = self
-            .base_url
-            .as_deref()
-            .unwrap_or(self.environment.base_url());
+        let base_url = match &self.endpoint {
+            Endpoint::Environment(environment) => environment.base_url(),
+            Endpoint::Url(url) => url,
+        };
         let base_url = check_base_url(base_url, self.api_key.is_some())?;
         if self.operation_timeout.is_zero() {
             return Err(config_error(
@@ -463,8 +496,8 @@ impl Client {
     /// `base_url` is **not checked**: this is the constructor progenitor's generated clients
     /// have, and it returns a `Client`, not a `Result`. A base URL that is not an `http(s)`
     /// URL is only found out when a request is sent: every request then fails with
-    /// [`Error::Transport`] (a request that cannot be built). Use [`Client::try_new`] or
-    /// [`Client::builder`] to have it checked up front.
+    /// [`Error::Transport`] (a request that cannot be built). Use [`Client::builder`] to have
+    /// it checked up front.
     ///
     /// ```
     /// let client = elevenlabs_agent_tests::Client::new("https://api.elevenlabs.io");
@@ -481,43 +514,25 @@ impl Client {
         Self::new_with_client(base_url.trim_end_matches('/'), http, ClientState::default())
     }
 
-    /// [`Client::new`] with `base_url` checked as [`ClientBuilder::build`] checks it: a URL,
-    /// `http` or `https`. Same as `Client::builder().base_url(base_url).build()`.
+    /// A builder for a configured client, every setting checked by
+    /// [`build`](ClientBuilder::build).
     ///
     /// ```
     /// use elevenlabs_agent_tests::{Client, Error};
-    /// let client = Client::try_new("https://api.elevenlabs.io/").unwrap();
+    /// let client = Client::builder().base_url("https://api.elevenlabs.io/").build().unwrap();
     /// assert_eq!(client.base_url(), "https://api.elevenlabs.io");
-    /// let err = Client::try_new("api.elevenlabs.io").unwrap_err();
+    /// let err = Client::builder().base_url("api.elevenlabs.io").build().unwrap_err();
     /// assert!(matches!(err, Error::Config { .. }), "{err}");
     /// ```
-    pub fn try_new(base_url: &str) -> Result<Self, Error> {
-        Self::builder().base_url(base_url).build()
-    }
-
-    /// A builder for a configured client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// A client configured from the environment: the key from `ELEVENLABS_API_KEY`, the base
-    /// URL from `ELEVENLABS_BASE_URL` when set (production otherwise).
+    /// URL from `ELEVENLABS_BASE_URL` when set (production otherwise). To change more
+    /// settings, start from [`ClientBuilder::from_env`].
     pub fn from_env() -> Result<Self, Error> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// [`Client::from_env`] as a builder, to change more settings.
-    ///
-    /// ```
-    /// # use elevenlabs_agent_tests::Client;
-    /// // Without ELEVENLABS_API_KEY the error says which variable to set.
-    /// if std::env::var_os("ELEVENLABS_API_KEY").is_none() {
-    ///     let err = Client::builder_from_env().unwrap_err();
-    ///     assert!(err.to_string().contains("ELEVENLABS_API_KEY"));
-    /// }
-    /// ```
-    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        builder_from_vars(|name| std::env::var(name))
+        ClientBuilder::from_env()?.build()
     }
 
     /// The base URL requests go to, without a trailing `/`.
@@ -537,7 +552,7 @@ impl Client {
     }
 }
 
-/// [`Client::builder_from_env`] over any source of variables (the process environment in
+/// [`ClientBuilder::from_env`] over any source of variables (the process environment in
 /// production, a map in tests).
 fn builder_from_vars(
     var: impl Fn(&str) -> Result<String, std::env::VarError>,

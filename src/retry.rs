@@ -257,7 +257,7 @@ impl std::fmt::Display for StopReason {
 }
 
 /// HTTP methods that RFC 9110 defines as idempotent.
-pub fn is_idempotent(method: &Method) -> bool {
+pub(crate) fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
@@ -287,7 +287,7 @@ pub const RETRYABLE_STATUSES: &[(u16, StatusRetry)] = &[
 ];
 
 /// How `status` is retried, from [`RETRYABLE_STATUSES`]; `None` when it is not.
-pub fn status_retry(status: StatusCode) -> Option<StatusRetry> {
+pub(crate) fn status_retry(status: StatusCode) -> Option<StatusRetry> {
     RETRYABLE_STATUSES
         .iter()
         .find(|(code, _)| *code == status.as_u16())
@@ -296,25 +296,13 @@ pub fn status_retry(status: StatusCode) -> Option<StatusRetry> {
 
 /// Statuses worth another attempt (for some requests at least): those of
 /// [`RETRYABLE_STATUSES`], 408, 429, 500, 502, 503, 504.
-pub fn is_retryable_status(status: StatusCode) -> bool {
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     status_retry(status).is_some()
 }
 
 /// Parses a `Retry-After` value: delay-seconds, or an HTTP date taken relative to `now`
 /// (a date in the past means "now": zero). `None` when the value is neither.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use elevenlabs_agent_tests::retry::parse_retry_after;
-/// use reqwest::header::HeaderValue;
-///
-/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// assert_eq!(parse_retry_after(&HeaderValue::from_static("7"), now), Some(Duration::from_secs(7)));
-/// let date = HeaderValue::from_str(&httpdate::fmt_http_date(now + Duration::from_secs(30))).unwrap();
-/// assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
-/// assert_eq!(parse_retry_after(&HeaderValue::from_static("soon"), now), None);
-/// ```
-pub fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
     let text = value.to_str().ok()?.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         // Absurdly long digit strings saturate; they are over any cap anyway.
@@ -327,6 +315,18 @@ pub fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duratio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let seven = HeaderValue::from_static("7");
+        assert_eq!(parse_retry_after(&seven, now), Some(Duration::from_secs(7)));
+        let date =
+            HeaderValue::from_str(&httpdate::fmt_http_date(now + Duration::from_secs(30))).unwrap();
+        assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
+        let soon = HeaderValue::from_static("soon");
+        assert_eq!(parse_retry_after(&soon, now), None);
+    }
 
     #[test]
     fn backoff_stays_under_the_exponential_ceiling() {

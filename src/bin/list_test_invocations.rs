@@ -182,7 +182,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let mut _fake = None;
     let client = match (key, &args.base_url) {
         (Some(_), _) => {
-            let mut builder = Client::builder_from_env()?;
+            let mut builder = elevenlabs_agent_tests::ClientBuilder::from_env()?;
             if let Some(env) = args.environment {
                 builder = builder.environment(env).base_url(env.base_url());
             }

@@ -44,14 +44,21 @@ fn environments_have_the_official_base_urls() {
     );
 }
 
+/// The environment and the base URL are one setting: the last one set wins, either way.
 #[test]
-fn base_url_overrides_the_environment() {
+fn the_last_of_base_url_and_environment_wins() {
     let client = Client::builder()
         .environment(Environment::Us)
         .base_url("https://proxy.example.com/elevenlabs/")
         .build()
         .unwrap();
     assert_eq!(client.base_url(), "https://proxy.example.com/elevenlabs");
+    let client = Client::builder()
+        .base_url("https://proxy.example.com/elevenlabs/")
+        .environment(Environment::Us)
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url(), "https://api.us.elevenlabs.io");
 }
 
 #[test]
@@ -295,11 +302,11 @@ fn settings_of_the_http_client_are_refused_with_a_caller_provided_one() {
 }
 
 /// `Client::new` cannot refuse a bad base URL (it returns a `Client`): the request fails with
-/// a clear error instead of a panic; `Client::try_new` refuses it up front.
+/// a clear error instead of a panic; the builder refuses it up front.
 #[tokio::test]
-async fn client_new_does_not_check_the_base_url_try_new_does() {
+async fn client_new_does_not_check_the_base_url_the_builder_does() {
     for bad in ["not a url", "ftp://example.com", ""] {
-        let err = Client::try_new(bad).unwrap_err();
+        let err = Client::builder().base_url(bad).build().unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{bad:?}: {err:?}");
         assert!(
             err.to_string().contains("not a valid URL")
@@ -307,7 +314,10 @@ async fn client_new_does_not_check_the_base_url_try_new_does() {
             "{bad:?}: {err}"
         );
     }
-    let client = Client::try_new("https://api.elevenlabs.io/").unwrap();
+    let client = Client::builder()
+        .base_url("https://api.elevenlabs.io/")
+        .build()
+        .unwrap();
     assert_eq!(client.base_url(), "https://api.elevenlabs.io");
 
     let unchecked = Client::new("not a url");

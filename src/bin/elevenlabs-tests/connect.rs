@@ -86,7 +86,7 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
         });
     }
     let mut builder: ClientBuilder = match key {
-        Some(_) => Client::builder_from_env()?,
+        Some(_) => ClientBuilder::from_env()?,
         None => {
             // Only reached with --base-url: talk to it without a key.
             eprintln!("note: {API_KEY_ENV} is not set; sending no API key");
@@ -94,7 +94,7 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
         }
     };
     if let Some(env) = global.environment {
-        builder = builder.environment(env).base_url(env.base_url());
+        builder = builder.environment(env);
     }
     if let Some(url) = &global.base_url {
         builder = builder.base_url(url.clone());
