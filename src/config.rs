@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 
 use crate::{Client, Error, retry::RetryPolicy};
 
@@ -418,19 +418,14 @@ impl ClientBuilder {
                 }
                 http
             }
-            None => {
-                let mut headers = HeaderMap::new();
-                if let Some(value) = &key_header {
-                    headers.insert("xi-api-key", value.clone());
-                }
-                http_client_builder()
-                    .default_headers(headers)
-                    .user_agent(self.user_agent.unwrap_or_else(default_user_agent))
-                    .timeout(self.timeout)
-                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                    .build()
-                    .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?
-            }
+            // The key is not a default header: the `pre` hook adds it to every request, the
+            // one place it is set, whichever `reqwest::Client` sends.
+            None => http_client_builder()
+                .user_agent(self.user_agent.unwrap_or_else(default_user_agent))
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .build()
+                .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))?,
         };
         let state = ClientState {
             retry: self.retry,
