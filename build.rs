@@ -633,10 +633,10 @@ fn paginate_module(
             let check = match (bounded, first_type_arg(ok, "Option")) {
                 (false, _) => quote!(),
                 (true, Some(_)) => quote! {
-                    if let Some(v) = &#ident { crate::pagination::check_bounds(#op_id, #name, v)?; }
+                    if let Some(v) = &#ident { crate::pagination::check_builder_param(#op_id, #name, v)?; }
                 },
                 (true, None) => {
-                    quote! { crate::pagination::check_bounds(#op_id, #name, &#ident)?; }
+                    quote! { crate::pagination::check_builder_param(#op_id, #name, &#ident)?; }
                 }
             };
             reads.push(quote! {

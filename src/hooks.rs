@@ -67,7 +67,7 @@ pub(crate) fn check_param(operation_id: &str, name: &str, value: &str) -> Result
 }
 
 /// Checks the integer query parameters of `request` against the spec's bounds.
-pub(crate) fn check_bounds(request: &Request, operation_id: &str) -> Result<(), String> {
+pub(crate) fn check_query_bounds(request: &Request, operation_id: &str) -> Result<(), String> {
     request
         .url()
         .query_pairs()
@@ -80,7 +80,7 @@ impl ClientHooks<ClientState> for Client {
         request: &mut Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        check_bounds(request, info.operation_id)
+        check_query_bounds(request, info.operation_id)
             .map_err(progenitor_client::Error::InvalidRequest)?;
         let state = self.inner();
         // On every request, not only as the client's default header: a `reqwest::Client`
@@ -722,17 +722,17 @@ mod tests {
         let http = crate::config::http_client_builder().build().unwrap();
         let req = |q: &str| http.get(format!("http://127.0.0.1/x?{q}")).build().unwrap();
         let op = "list_test_invocations";
-        assert!(check_bounds(&req("page_size=1"), op).is_ok());
-        assert!(check_bounds(&req("page_size=100&cursor=abc"), op).is_ok());
+        assert!(check_query_bounds(&req("page_size=1"), op).is_ok());
+        assert!(check_query_bounds(&req("page_size=100&cursor=abc"), op).is_ok());
         assert_eq!(
-            check_bounds(&req("page_size=101"), op).unwrap_err(),
+            check_query_bounds(&req("page_size=101"), op).unwrap_err(),
             "page_size must be within 1..=100, got 101"
         );
-        assert!(check_bounds(&req("page_size=0"), op).is_err());
-        assert!(check_bounds(&req("page_size=-5"), op).is_err());
-        assert!(check_bounds(&req("page_size=abc"), op).is_err());
-        assert!(check_bounds(&req("page_size=99999999999999999999999"), op).is_err());
+        assert!(check_query_bounds(&req("page_size=0"), op).is_err());
+        assert!(check_query_bounds(&req("page_size=-5"), op).is_err());
+        assert!(check_query_bounds(&req("page_size=abc"), op).is_err());
+        assert!(check_query_bounds(&req("page_size=99999999999999999999999"), op).is_err());
         // Another operation has no bound on this name.
-        assert!(check_bounds(&req("page_size=101"), "other_operation").is_ok());
+        assert!(check_query_bounds(&req("page_size=101"), "other_operation").is_ok());
     }
 }

@@ -136,7 +136,7 @@ pub trait Paginate: Sized {
 
 /// Checks an integer query parameter against the spec's bounds for `operation_id`, with the
 /// request hook's check, so a listing fails before its first request exactly as `.send()` would.
-pub(crate) fn check_bounds(
+pub(crate) fn check_builder_param(
     operation_id: &str,
     name: &str,
     value: &dyn std::fmt::Display,
