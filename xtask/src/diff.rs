@@ -237,6 +237,7 @@ fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
     if old == new {
         return;
     }
+    let before = lines.len();
     let (bo, bn) = (base_type(old), base_type(new));
     if bo != bn {
         lines.push(format!("{label}: type {bo} → {bn}"));
@@ -298,6 +299,40 @@ fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
     if let (Some(io), Some(inn)) = (no.get("items"), nn.get("items")) {
         diff_node(&format!("{label}[]"), io, inn, lines);
     }
+    // With lines above, the callers' catch-all is skipped: name here what else changed (an
+    // example, a bound, a default) so that it is not lost.
+    if lines.len() > before {
+        let mut other = uncovered_changes(old, new);
+        if !std::ptr::eq(no, old) || !std::ptr::eq(nn, new) {
+            other.extend(uncovered_changes(no, nn));
+        }
+        if !other.is_empty() {
+            let list: Vec<String> = other.iter().map(|k| format!("`{k}`")).collect();
+            lines.push(format!("{label}: {} changed", list.join(", ")));
+        }
+    }
+}
+
+/// The keys [`diff_node`] compares itself: type, nullability, enum values, fields, items.
+const COVERED: [&str; 9] = [
+    "type",
+    "anyOf",
+    "oneOf",
+    "nullable",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "items",
+];
+
+/// The keys of two schemas, other than [`COVERED`] ones, whose values differ.
+fn uncovered_changes(old: &Value, new: &Value) -> BTreeSet<String> {
+    keys_of(old)
+        .union(&keys_of(new))
+        .filter(|k| !COVERED.contains(&k.as_str()) && old.get(k.as_str()) != new.get(k.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn properties(schema: &Value) -> Map<String, Value> {
@@ -688,6 +723,29 @@ mod tests {
         assert_eq!(
             numbers_by_value(&json!({"a": {"b": [1.0]}, "c": null, "d": true})),
             json!({"a": {"b": [1]}, "c": null, "d": true})
+        );
+    }
+
+    #[test]
+    fn other_changes_beside_detailed_lines_are_not_lost() {
+        let mut new = base();
+        let r = &mut new["components"]["schemas"]["R"];
+        r["example"] = json!({"role": "admin"});
+        r["properties"]["extra"] = json!({"type": "string"});
+        r["properties"]["role"]["enum"] = json!(["admin", "viewer", "owner"]);
+        r["properties"]["role"]["default"] = json!("viewer");
+        r["properties"]["name"] =
+            json!({"anyOf": [{"type": "string", "maxLength": 9}, {"type": "null"}]});
+        assert_eq!(
+            summarize(Some(&base()), &new),
+            vec![
+                "schema R: field `extra` added (optional, string)",
+                "schema R.name: now nullable",
+                "schema R.name: `maxLength` changed",
+                "schema R.role: enum value `owner` added",
+                "schema R.role: `default` changed",
+                "schema R: `example` changed",
+            ]
         );
     }
 
