@@ -36,15 +36,9 @@ const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 /// equal and show the same text. Other numbers are unchanged.
 pub fn numbers_by_value(value: &Value) -> Value {
     match value {
+        // Whole and in range: the cast is exact (an integer comes back as itself).
         Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < EXACT_INTEGERS => {
-                // In range and whole: the casts are exact.
-                if f < 0.0 {
-                    Value::from(f as i64)
-                } else {
-                    Value::from(f as u64)
-                }
-            }
+            Some(f) if f.fract() == 0.0 && f.abs() < EXACT_INTEGERS => Value::from(f as i64),
             _ => value.clone(),
         },
         Value::Array(items) => Value::Array(items.iter().map(numbers_by_value).collect()),
@@ -720,6 +714,9 @@ mod tests {
         assert!(numbers_by_value(&json!(50.0)).is_u64());
         assert!(numbers_by_value(&json!(-2.0)).is_i64());
         assert!(numbers_by_value(&json!(9.007199254740991e15)).is_u64());
+        // Integers beyond what a float holds exactly are kept as written.
+        assert_eq!(numbers_by_value(&json!(u64::MAX)), json!(u64::MAX));
+        assert_eq!(numbers_by_value(&json!(i64::MIN)), json!(i64::MIN));
         assert_eq!(
             numbers_by_value(&json!({"a": {"b": [1.0]}, "c": null, "d": true})),
             json!({"a": {"b": [1]}, "c": null, "d": true})

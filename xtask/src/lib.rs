@@ -449,3 +449,62 @@ pub fn refresh(options: &Options) -> Result<Outcome, Error> {
         overlay: overlay_report,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn options(source: Source, date: Option<&str>) -> Options {
+        Options {
+            source,
+            spec_dir: PathBuf::from("spec"),
+            check: true,
+            date: date.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_new_url_is_dated_by_its_fetch_and_a_new_file_is_not() {
+        let doc = json!({"openapi": "3.1.0"});
+        let none = Committed::default();
+        let url = Source::Url("https://example.test/openapi.json".into());
+        let found = source_provenance(&options(url, None), &doc, "{}", &none).expect("found");
+        assert_eq!(found.date, Some(provenance::today()));
+        assert_eq!(found.source, "https://example.test/openapi.json");
+        let file = Source::File("o.json".into());
+        let found =
+            source_provenance(&options(file.clone(), None), &doc, "{}", &none).expect("found");
+        assert_eq!(found.date, None);
+        let found = source_provenance(&options(file, Some("2026-09-16")), &doc, "{}", &none)
+            .expect("found");
+        assert_eq!(found.date.as_deref(), Some("2026-09-16"));
+    }
+
+    #[test]
+    fn the_committed_record_is_read() {
+        let record = Provenance {
+            source: "s.json".into(),
+            date: Some("2026-09-16".into()),
+            sha256: provenance::sha256_hex(b"{}"),
+        };
+        let committed = Committed {
+            source: Some(record.render()),
+            ..Committed::default()
+        };
+        assert_eq!(committed.provenance(), Some(record.clone()));
+        let found = source_provenance(
+            &options(Source::File("elsewhere.json".into()), None),
+            &json!({}),
+            "{}",
+            &committed,
+        )
+        .expect("found");
+        assert_eq!(found, record);
+        let damaged = Committed {
+            source: Some("{".into()),
+            ..Committed::default()
+        };
+        assert_eq!(damaged.provenance(), None);
+    }
+}

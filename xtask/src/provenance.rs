@@ -143,7 +143,8 @@ pub fn changes(committed: Option<&str>, found: &Provenance) -> Vec<String> {
             show(&found.date)
         ));
     }
-    if lines.is_empty() && found.date.is_some() && text != found.render() {
+    // (`old` has a date, so with no line `found` has one too: it can be rendered.)
+    if lines.is_empty() && text != found.render() {
         lines.push(format!("{file}: formatting differs"));
     }
     lines
@@ -265,6 +266,8 @@ mod tests {
             "2026-9-16",
             "2026-09-16T00:00",
             "2026/09/16",
+            "2026-09/16",
+            "2026/09-16",
             "2026-13-01",
             "2026-00-10",
             "2026-04-31",
