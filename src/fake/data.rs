@@ -249,8 +249,8 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
             cancelled_count: Some(0),
             credits_used: None,
             name: None,
-            ran_against_draft: None,
-            runs_diverged_from_version: None,
+            ran_against_draft: false,
+            runs_diverged_from_version: false,
             total_price: None,
             version_id: None,
         });

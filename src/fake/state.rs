@@ -252,8 +252,8 @@ impl Invocation {
             cancelled_count: Some(c.cancelled),
             credits_used: None,
             name: self.name.clone(),
-            ran_against_draft: Some(false),
-            runs_diverged_from_version: Some(false),
+            ran_against_draft: false,
+            runs_diverged_from_version: false,
             total_price: None,
             version_id: None,
         }
@@ -286,7 +286,7 @@ impl Invocation {
             test_runs: runs,
             cancelled: Some(self.cancelled),
             name: self.name.clone(),
-            ran_against_draft: Some(false),
+            ran_against_draft: false,
             version_id: None,
         }
     }
@@ -402,7 +402,7 @@ impl Invocation {
             // `version_id` is added as raw JSON by `detail_extras`.
             charging: None,
             credits_used: outcome.map(|_| 25),
-            ran_against_draft: Some(false),
+            ran_against_draft: false,
             triggered_guardrails: None,
             version_id: None,
         }

@@ -49,6 +49,9 @@ fn the_seed_example_still_decodes_without_the_live_fields() {
     assert_eq!(item.cancelled_count, None);
     assert_eq!(item.cancelled, None);
     assert_eq!(item.version_id, None);
+    // Upstream's booleans (since 2026-09): absent is their default, `false`.
+    assert!(!item.ran_against_draft);
+    assert!(!item.runs_diverged_from_version);
     // Absent and null are both accepted.
     let mut page = seed_page();
     for field in [
@@ -77,8 +80,8 @@ fn a_page_with_every_live_field_decodes_typed() {
     assert_eq!(item.total_price, Some(0.25));
     assert_eq!(item.name.as_deref(), Some("nightly"));
     assert_eq!(item.version_id.as_deref(), Some("ver_1"));
-    assert_eq!(item.ran_against_draft, Some(false));
-    assert_eq!(item.runs_diverged_from_version, Some(true));
+    assert!(!item.ran_against_draft);
+    assert!(item.runs_diverged_from_version);
 }
 
 fn live_invocation() -> Value {
@@ -108,12 +111,12 @@ fn an_invocation_with_every_live_field_decodes_typed() {
         serde_json::from_value(live_invocation()).expect("the live invocation decodes");
     assert_eq!(inv.name.as_deref(), Some("nightly"));
     assert_eq!(inv.version_id.as_deref(), Some("ver_1"));
-    assert_eq!(inv.ran_against_draft, Some(true));
+    assert!(inv.ran_against_draft);
     assert_eq!(inv.cancelled, Some(true));
     let run = &inv.test_runs[0];
     assert_eq!(run.status, TestRunStatus::Cancelled);
     assert_eq!(run.version_id.as_deref(), Some("ver_1"));
-    assert_eq!(run.ran_against_draft, Some(true));
+    assert!(run.ran_against_draft);
     assert_eq!(run.credits_used, Some(17));
     // `charging` is free-form JSON (an `opaque` rule): every key kept.
     let charging = run.charging.as_ref().expect("charging");

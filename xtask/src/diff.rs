@@ -8,21 +8,47 @@ use crate::select::schema_name;
 use crate::selection::METHODS;
 
 /// One line per change, from `old` (the committed `spec/upstream.json`, if any) to `new`.
-/// Empty when nothing that the summary knows about changed.
+/// Empty when nothing that the summary knows about changed. Numbers are compared by value
+/// (`50.0` is `50`), wherever they are: bounds, enum values, defaults, examples.
 pub fn summarize(old: Option<&Value>, new: &Value) -> Vec<String> {
+    let old = old.map(numbers_by_value);
+    let new = &numbers_by_value(new);
     let empty = Value::Object(Map::new());
     let mut lines = Vec::new();
-    if let Some(old) = old {
+    if let Some(old) = &old {
         for key in ["openapi", "info"] {
             if old.get(key) != new.get(key) {
                 lines.push(format!("top-level `{key}` changed"));
             }
         }
     }
-    let old = old.unwrap_or(&empty);
+    let old = old.as_ref().unwrap_or(&empty);
     diff_operations(&operations(old), &operations(new), &mut lines);
     diff_schemas(&schemas(old), &schemas(new), &mut lines);
     lines
+}
+
+/// Below 2^53 every integer has an exact `f64`; beyond it, a float is left as written.
+const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+/// `value` with every number that is a whole number written as an integer (`50.0` → `50`,
+/// `-0.0` → `0`), so that two documents that write the same numbers differently compare
+/// equal and show the same text. Other numbers are unchanged.
+pub fn numbers_by_value(value: &Value) -> Value {
+    match value {
+        // Whole and in range: the cast is exact (an integer comes back as itself).
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < EXACT_INTEGERS => Value::from(f as i64),
+            _ => value.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(numbers_by_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), numbers_by_value(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn operations(doc: &Value) -> BTreeMap<(String, usize, String), &Value> {
@@ -205,6 +231,7 @@ fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
     if old == new {
         return;
     }
+    let before = lines.len();
     let (bo, bn) = (base_type(old), base_type(new));
     if bo != bn {
         lines.push(format!("{label}: type {bo} → {bn}"));
@@ -221,6 +248,11 @@ fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
         }
         for v in eo.difference(en) {
             lines.push(format!("{label}: enum value {v} removed"));
+        }
+        let listed = |s: &Value| s.get("enum").and_then(Value::as_array).map(Vec::len);
+        let (lo, ln) = (non_null(old), non_null(new));
+        if eo == en && lo.get("enum") != ln.get("enum") && listed(lo) == listed(ln) {
+            lines.push(format!("{label}: enum values reordered"));
         }
     }
     let (no, nn) = (non_null(old), non_null(new));
@@ -261,6 +293,40 @@ fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
     if let (Some(io), Some(inn)) = (no.get("items"), nn.get("items")) {
         diff_node(&format!("{label}[]"), io, inn, lines);
     }
+    // With lines above, the callers' catch-all is skipped: name here what else changed (an
+    // example, a bound, a default) so that it is not lost.
+    if lines.len() > before {
+        let mut other = uncovered_changes(old, new);
+        if !std::ptr::eq(no, old) || !std::ptr::eq(nn, new) {
+            other.extend(uncovered_changes(no, nn));
+        }
+        if !other.is_empty() {
+            let list: Vec<String> = other.iter().map(|k| format!("`{k}`")).collect();
+            lines.push(format!("{label}: {} changed", list.join(", ")));
+        }
+    }
+}
+
+/// The keys [`diff_node`] compares itself: type, nullability, enum values, fields, items.
+const COVERED: [&str; 9] = [
+    "type",
+    "anyOf",
+    "oneOf",
+    "nullable",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "items",
+];
+
+/// The keys of two schemas, other than [`COVERED`] ones, whose values differ.
+fn uncovered_changes(old: &Value, new: &Value) -> BTreeSet<String> {
+    keys_of(old)
+        .union(&keys_of(new))
+        .filter(|k| !COVERED.contains(&k.as_str()) && old.get(k.as_str()) != new.get(k.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn properties(schema: &Value) -> Map<String, Value> {
@@ -578,6 +644,123 @@ mod tests {
         assert_eq!(
             describe(&json!({"type": "object", "additionalProperties": true})),
             "object"
+        );
+    }
+
+    #[test]
+    fn numbers_are_compared_by_value_everywhere() {
+        let with = |max: Value, values: Value, default: Value, example: Value| {
+            doc(
+                json!({"R": {"properties": {
+                    "n": {"type": "integer", "maximum": max, "minimum": 1.0},
+                    "e": {"type": "number", "enum": values, "default": default,
+                          "examples": [example]}
+                }}}),
+                json!([{"name": "limit", "in": "query",
+                        "schema": {"type": "integer", "maximum": 100.0, "default": 30}}]),
+            )
+        };
+        let old = with(
+            json!(50.0),
+            json!([0.5, 1.0, -2.0]),
+            json!(1.0),
+            json!({"x": 0.0}),
+        );
+        let mut same = with(json!(50), json!([0.5, 1, -2]), json!(1), json!({"x": 0}));
+        same["components"]["schemas"]["R"]["properties"]["n"]["minimum"] = json!(1);
+        same["paths"]["/t"]["get"]["parameters"][0]["schema"]["maximum"] = json!(100);
+        same["paths"]["/t"]["get"]["parameters"][0]["schema"]["default"] = json!(30.0);
+        assert_eq!(summarize(Some(&old), &same), Vec::<String>::new());
+        assert_eq!(summarize(Some(&same), &old), Vec::<String>::new());
+        // A number that did change still says so, as the value it is.
+        let mut moved = with(json!(20), json!([0.5, 1, -3]), json!(1), json!({"x": 0}));
+        moved["components"]["schemas"]["R"]["properties"]["n"]["minimum"] = json!(2);
+        assert_eq!(
+            summarize(Some(&old), &moved),
+            vec![
+                "schema R.e: enum value `-3` added",
+                "schema R.e: enum value `-2` removed",
+                "schema R: field `n` changed (`maximum`, `minimum`)",
+            ]
+        );
+        let moved = with(
+            json!(50),
+            json!([0.5, 1, -2]),
+            json!(1.5),
+            json!({"x": 0.25}),
+        );
+        assert_eq!(
+            summarize(Some(&old), &moved),
+            vec!["schema R: field `e` changed (`default`, `examples`)"]
+        );
+    }
+
+    #[test]
+    fn whole_numbers_become_integers_and_others_stay() {
+        assert_eq!(
+            numbers_by_value(&json!([
+                50.0,
+                -2.0,
+                -0.0,
+                0.5,
+                7,
+                -7,
+                "50.0",
+                1e300,
+                9.007199254740992e15
+            ])),
+            json!([50, -2, 0, 0.5, 7, -7, "50.0", 1e300, 9.007199254740992e15])
+        );
+        assert!(numbers_by_value(&json!(50.0)).is_u64());
+        assert!(numbers_by_value(&json!(-2.0)).is_i64());
+        assert!(numbers_by_value(&json!(9.007199254740991e15)).is_u64());
+        // Integers beyond what a float holds exactly are kept as written.
+        assert_eq!(numbers_by_value(&json!(u64::MAX)), json!(u64::MAX));
+        assert_eq!(numbers_by_value(&json!(i64::MIN)), json!(i64::MIN));
+        assert_eq!(
+            numbers_by_value(&json!({"a": {"b": [1.0]}, "c": null, "d": true})),
+            json!({"a": {"b": [1]}, "c": null, "d": true})
+        );
+    }
+
+    #[test]
+    fn other_changes_beside_detailed_lines_are_not_lost() {
+        let mut new = base();
+        let r = &mut new["components"]["schemas"]["R"];
+        r["example"] = json!({"role": "admin"});
+        r["properties"]["extra"] = json!({"type": "string"});
+        r["properties"]["role"]["enum"] = json!(["admin", "viewer", "owner"]);
+        r["properties"]["role"]["default"] = json!("viewer");
+        r["properties"]["name"] =
+            json!({"anyOf": [{"type": "string", "maxLength": 9}, {"type": "null"}]});
+        assert_eq!(
+            summarize(Some(&base()), &new),
+            vec![
+                "schema R: field `extra` added (optional, string)",
+                "schema R.name: now nullable",
+                "schema R.name: `maxLength` changed",
+                "schema R.role: enum value `owner` added",
+                "schema R.role: `default` changed",
+                "schema R: `example` changed",
+            ]
+        );
+    }
+
+    #[test]
+    fn reordered_enum_values_are_named() {
+        let mut new = base();
+        new["components"]["schemas"]["R"]["properties"]["role"]["enum"] =
+            json!(["viewer", "admin"]);
+        assert_eq!(
+            summarize(Some(&base()), &new),
+            vec!["schema R.role: enum values reordered"]
+        );
+        // A repeated value is not a reordering: the catch-all says the enum changed.
+        new["components"]["schemas"]["R"]["properties"]["role"]["enum"] =
+            json!(["admin", "viewer", "admin"]);
+        assert_eq!(
+            summarize(Some(&base()), &new),
+            vec!["schema R: field `role` changed (`enum`)"]
         );
     }
 

@@ -83,6 +83,9 @@ pub enum Error {
     },
     /// `spec/overlay.json` is malformed, or an action does not fit the node it targets.
     Overlay(String),
+    /// Where the source came from is unknown or malformed (`spec/SOURCE.json`, a fixture's
+    /// `x-trimmed-from`, `--date`).
+    Provenance(String),
     /// Reading or writing `spec/` failed.
     Io {
         /// The file concerned.
@@ -135,6 +138,7 @@ impl fmt::Display for Error {
                 "inline enum at {hoisted_from} would be hoisted as `{name}`, which is already taken by {existing}"
             ),
             Error::Overlay(reason) => format!("bad spec/overlay.json: {reason}"),
+            Error::Provenance(reason) => format!("provenance: {reason}"),
             Error::Io { path, reason } => format!("{path}: {reason}"),
         };
         // Keep the promise of a one-line message whatever the underlying error says.

@@ -4,7 +4,9 @@
 //! - `spec/effective.json`: the selected 3.1 fragment of upstream + overlay (what the
 //!   conformance tests validate against);
 //! - `spec/openapi.json`: the OpenAPI 3.0.3 translation of the effective fragment, read by
-//!   `build.rs`.
+//!   `build.rs`;
+//! - `spec/SOURCE.json`: where the upstream document came from (source, date, sha256; see
+//!   [`provenance`]).
 //!
 //! Everything here is a pure function except [`refresh`] (and [`source::Source::fetch`]),
 //! which read the source and `spec/`, and write `spec/`.
@@ -14,6 +16,7 @@ pub mod error;
 pub mod hoist;
 pub mod normalise;
 pub mod overlay;
+pub mod provenance;
 pub mod select;
 pub mod selection;
 pub mod source;
@@ -27,6 +30,7 @@ use serde_json::Value;
 
 pub use error::Error;
 use overlay::{ActionReport, Overlay};
+use provenance::{Provenance, SOURCE_FILE};
 use selection::Selection;
 use source::Source;
 
@@ -51,6 +55,9 @@ pub struct Options {
     pub spec_dir: PathBuf,
     /// Only compare; write nothing.
     pub check: bool,
+    /// The date of the source document (`YYYY-MM-DD`, `--date`), recorded in
+    /// `spec/SOURCE.json`; see [`provenance::of_source`] for when it is needed.
+    pub date: Option<String>,
 }
 
 /// The three generated files, as text, plus the fragments they came from and the overlay's
@@ -191,6 +198,8 @@ pub struct Committed {
     pub effective: Option<String>,
     /// `spec/openapi.json`.
     pub openapi: Option<String>,
+    /// `spec/SOURCE.json`.
+    pub source: Option<String>,
 }
 
 impl Committed {
@@ -200,7 +209,15 @@ impl Committed {
             upstream: read_optional(&spec_dir.join(UPSTREAM_FILE))?,
             effective: read_optional(&spec_dir.join(EFFECTIVE_FILE))?,
             openapi: read_optional(&spec_dir.join(OPENAPI_FILE))?,
+            source: read_optional(&spec_dir.join(SOURCE_FILE))?,
         })
+    }
+
+    /// The committed provenance, when `spec/SOURCE.json` exists and is well-formed.
+    pub fn provenance(&self) -> Option<Provenance> {
+        self.source
+            .as_deref()
+            .and_then(|t| Provenance::parse(t).ok())
     }
 
     /// Whether they are exactly what `generated` holds.
@@ -266,12 +283,15 @@ fn write_temp(path: &Path, text: &str) -> Result<PathBuf, Error> {
     Ok(tmp)
 }
 
-/// Writes the three files: temporaries first, renames only once all are written.
-fn write_outputs(spec_dir: &Path, generated: &Generated) -> Result<(), Error> {
+/// Writes the three files and `SOURCE.json`: temporaries first, renames only once all are
+/// written.
+fn write_outputs(spec_dir: &Path, generated: &Generated, source: &str) -> Result<(), Error> {
+    let source = source.to_owned();
     let targets = [
         (spec_dir.join(UPSTREAM_FILE), &generated.upstream),
         (spec_dir.join(EFFECTIVE_FILE), &generated.effective),
         (spec_dir.join(OPENAPI_FILE), &generated.openapi),
+        (spec_dir.join(SOURCE_FILE), &source),
     ];
     let mut temps = Vec::new();
     for (path, text) in &targets {
@@ -328,14 +348,49 @@ pub fn trim_document(
     Ok(out)
 }
 
+/// Where the source came from: [`provenance::of_source`] with the options' date and the
+/// committed record.
+fn source_provenance(
+    options: &Options,
+    doc: &Value,
+    text: &str,
+    committed: &Committed,
+) -> Result<Provenance, Error> {
+    provenance::of_source(
+        doc,
+        text,
+        &options.source.describe(),
+        matches!(options.source, Source::Url(_)),
+        options.date.as_deref(),
+        committed.provenance().as_ref(),
+    )
+}
+
+/// The error for a source whose date is unknown and needed.
+fn undated(origin: &str, found: &Provenance) -> Error {
+    Error::Provenance(format!(
+        "`{origin}` is a document spec/{SOURCE_FILE} does not record (sha256 {}): give its date with --date YYYY-MM-DD",
+        found.sha256
+    ))
+}
+
 /// Runs `trim-fixture`: writes [`trim_document`] of the source to `out`, in the canonical
-/// rendering.
+/// rendering, with the source's provenance under [`provenance::TRIMMED_FROM`].
 pub fn trim_fixture(options: &Options, out: &Path) -> Result<(), Error> {
     let selection = read_selection(&options.spec_dir)?;
     let overlay = read_overlay(&options.spec_dir)?;
     let origin = options.source.describe();
-    let doc = source::parse_document(&options.source.fetch()?, &origin)?;
-    let trimmed = trim_document(&doc, &selection, overlay.as_ref())?;
+    let text = options.source.fetch()?;
+    let doc = source::parse_document(&text, &origin)?;
+    let committed = Committed::read(&options.spec_dir)?;
+    let found = source_provenance(options, &doc, &text, &committed)?;
+    if found.date.is_none() {
+        return Err(undated(&origin, &found));
+    }
+    let mut trimmed = trim_document(&doc, &selection, overlay.as_ref())?;
+    if let Value::Object(map) = &mut trimmed {
+        map.insert(provenance::TRIMMED_FROM.to_owned(), found.to_json());
+    }
     let tmp = write_temp(out, &normalise::render(&trimmed))?;
     fs::rename(&tmp, out).map_err(|e| Error::Io {
         path: out.display().to_string(),
@@ -344,7 +399,8 @@ pub fn trim_fixture(options: &Options, out: &Path) -> Result<(), Error> {
 }
 
 /// Runs `refresh-spec`: reads the selection, the overlay and the source, generates the three
-/// files, compares them with `spec/`, and (unless `check`) writes them. `spec/` is only
+/// files and the provenance record, compares them with `spec/`, and (unless `check`) writes
+/// them (a source `spec/SOURCE.json` does not record needs a date: [`provenance::of_source`]). `spec/` is only
 /// written once everything succeeded, and not at all while an overlay action does not apply
 /// cleanly: a redundant update still appends (a second copy of an enum value, of a
 /// parameter), a conflicting one mixes two definitions, a dangling one is lost.
@@ -358,6 +414,7 @@ pub fn refresh(options: &Options) -> Result<Outcome, Error> {
     let overlay_report = overlay_lines(&generated.reports);
 
     let committed = Committed::read(&options.spec_dir)?;
+    let found = source_provenance(options, &doc, &text, &committed)?;
     if !overlay_report.is_empty() {
         // What the overlay gives is not what it means to say: only upstream's changes are
         // worth listing.
@@ -367,18 +424,23 @@ pub fn refresh(options: &Options) -> Result<Outcome, Error> {
             overlay: overlay_report,
         });
     }
-    let up_to_date = committed.matches(&generated);
+    let source_lines = provenance::changes(committed.source.as_deref(), &found);
+    let up_to_date = committed.matches(&generated) && source_lines.is_empty();
     let summary = if up_to_date {
         Vec::new()
     } else {
-        change_summary(&committed, &generated)
+        let mut lines = change_summary(&committed, &generated);
+        lines.extend(source_lines);
+        lines
     };
     let status = if up_to_date {
         Status::UpToDate
     } else if options.check {
         Status::OutOfDate
+    } else if found.date.is_none() {
+        return Err(undated(&origin, &found));
     } else {
-        write_outputs(&options.spec_dir, &generated)?;
+        write_outputs(&options.spec_dir, &generated, &found.render())?;
         Status::Updated
     };
     Ok(Outcome {
@@ -386,4 +448,63 @@ pub fn refresh(options: &Options) -> Result<Outcome, Error> {
         summary,
         overlay: overlay_report,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn options(source: Source, date: Option<&str>) -> Options {
+        Options {
+            source,
+            spec_dir: PathBuf::from("spec"),
+            check: true,
+            date: date.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_new_url_is_dated_by_its_fetch_and_a_new_file_is_not() {
+        let doc = json!({"openapi": "3.1.0"});
+        let none = Committed::default();
+        let url = Source::Url("https://example.test/openapi.json".into());
+        let found = source_provenance(&options(url, None), &doc, "{}", &none).expect("found");
+        assert_eq!(found.date, Some(provenance::today()));
+        assert_eq!(found.source, "https://example.test/openapi.json");
+        let file = Source::File("o.json".into());
+        let found =
+            source_provenance(&options(file.clone(), None), &doc, "{}", &none).expect("found");
+        assert_eq!(found.date, None);
+        let found = source_provenance(&options(file, Some("2026-09-16")), &doc, "{}", &none)
+            .expect("found");
+        assert_eq!(found.date.as_deref(), Some("2026-09-16"));
+    }
+
+    #[test]
+    fn the_committed_record_is_read() {
+        let record = Provenance {
+            source: "s.json".into(),
+            date: Some("2026-09-16".into()),
+            sha256: provenance::sha256_hex(b"{}"),
+        };
+        let committed = Committed {
+            source: Some(record.render()),
+            ..Committed::default()
+        };
+        assert_eq!(committed.provenance(), Some(record.clone()));
+        let found = source_provenance(
+            &options(Source::File("elsewhere.json".into()), None),
+            &json!({}),
+            "{}",
+            &committed,
+        )
+        .expect("found");
+        assert_eq!(found, record);
+        let damaged = Committed {
+            source: Some("{".into()),
+            ..Committed::default()
+        };
+        assert_eq!(damaged.provenance(), None);
+    }
 }

@@ -8,15 +8,16 @@ use xtask::source::{DEFAULT_URL, Source};
 use xtask::{Options, Status, refresh};
 
 const USAGE: &str = "\
-usage: cargo xtask refresh-spec [--from PATH|URL] [--check] [--spec-dir DIR]
-       cargo xtask trim-fixture [--from PATH|URL] [--spec-dir DIR] --out FILE
+usage: cargo xtask refresh-spec [--from PATH|URL] [--date YYYY-MM-DD] [--check] [--spec-dir DIR]
+       cargo xtask trim-fixture [--from PATH|URL] [--date YYYY-MM-DD] [--spec-dir DIR] --out FILE
 
 Applies spec/overlay.json (OpenAPI Overlay 1.0.0: what the live API has beyond the
 upstream document) to the upstream document, selects the operations listed in
 spec/selection.json, and refreshes spec/upstream.json (the selected OpenAPI 3.1
 fragment of the upstream document alone), spec/effective.json (the selected 3.1
 fragment of upstream + overlay) and spec/openapi.json (the OpenAPI 3.0.3
-translation of the effective fragment, read by build.rs).
+translation of the effective fragment, read by build.rs), and records where the
+document came from in spec/SOURCE.json (source, date, sha256 of its bytes).
 
 Every overlay action must apply cleanly. One that is redundant (the source has
 exactly what it adds: delete it), partly redundant (delete what the source has),
@@ -26,6 +27,10 @@ the refresh: nothing is written, exit 1.
 
 options:
   --from PATH|URL   where to read the upstream document (default: https://api.elevenlabs.io/openapi.json)
+  --date YYYY-MM-DD the date of the source document, recorded in spec/SOURCE.json. Needed
+                    for a file spec/SOURCE.json does not record (other bytes); a URL is dated
+                    by its fetch; the recorded document read from elsewhere keeps its record;
+                    a trimmed fixture carries the record of the document it was trimmed from
   --check           write nothing; exit 1 if spec/ is out of date with the source
                     or an overlay action does not apply cleanly
   --spec-dir DIR    the spec directory (default: spec/ of this workspace)
@@ -66,6 +71,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         source: Source::Url(DEFAULT_URL.into()),
         spec_dir: default_spec_dir(),
         check: false,
+        date: None,
     };
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -83,6 +89,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--check" if inline.is_none() => options.check = true,
             "--from" => options.source = Source::parse(&value("--from")?),
             "--spec-dir" => options.spec_dir = PathBuf::from(value("--spec-dir")?),
+            "--date" => options.date = Some(value("--date")?),
             "--out" if trim => out = Some(PathBuf::from(value("--out")?)),
             _ => return Err(format!("unknown argument `{arg}`")),
         }
@@ -189,10 +196,13 @@ mod tests {
             "x.json",
             "--check",
             "--spec-dir=d",
+            "--date",
+            "2026-09-16",
         ])) else {
             panic!("not parsed");
         };
         assert_eq!(o.source, Source::File("x.json".into()));
+        assert_eq!(o.date.as_deref(), Some("2026-09-16"));
         assert!(o.check);
         assert_eq!(o.spec_dir, PathBuf::from("d"));
     }
@@ -204,6 +214,7 @@ mod tests {
         };
         assert_eq!(o.source, Source::Url(DEFAULT_URL.into()));
         assert!(!o.check);
+        assert_eq!(o.date, None);
         assert!(o.spec_dir.ends_with("spec"));
     }
 

@@ -70,7 +70,7 @@ fn changed_upstream_is_summarised_and_exits_1() {
         stdout(&o)
     );
     let written = snapshot(&spec.0);
-    assert_eq!(written.len(), 5, "no temporary files left behind");
+    assert_eq!(written.len(), 6, "no temporary files left behind");
     let openapi = std::fs::read_to_string(spec.join("openapi.json")).expect("openapi.json");
     assert!(openapi.contains("\"ResourceAccessInfoVia\""));
     assert!(openapi.ends_with("}\n"));
@@ -111,7 +111,12 @@ fn writes_missing_outputs() {
     assert!(stdout(&o).contains("operation GET /v1/convai/test-invocations added"));
     let o = run(&["refresh-spec", "--from", from, "--spec-dir", spec_dir]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    for name in ["upstream.json", "effective.json", "openapi.json"] {
+    for name in [
+        "upstream.json",
+        "effective.json",
+        "openapi.json",
+        "SOURCE.json",
+    ] {
         assert_eq!(
             std::fs::read(spec.join(name)).expect("written"),
             std::fs::read(workspace_root().join("spec").join(name)).expect("committed"),
@@ -579,4 +584,284 @@ fn trim_fixture_keeps_what_the_selection_reaches() {
         std::fs::read_to_string(&out).expect("written"),
         std::fs::read_to_string(fixture_path()).expect("fixture"),
     );
+}
+
+/// The summary of the real refresh, 2026-08-22 → 2026-09-16 (trimmed copies of both upstream
+/// documents): every line is a change, and every change has its line. The older document
+/// writes integer bounds `50.0`, the newer `50`: the same numbers, so no bound is listed.
+#[test]
+fn the_real_refresh_summary_has_no_false_line() {
+    let spec = TempDir::new("real");
+    for name in ["selection.json", "overlay.json"] {
+        std::fs::copy(workspace_root().join("spec").join(name), spec.join(name))
+            .expect("copy selection and overlay");
+    }
+    let spec_dir = spec.0.to_str().expect("utf-8 path");
+    let previous = previous_fixture_path();
+    let o = run(&[
+        "refresh-spec",
+        "--from",
+        previous.to_str().expect("utf-8 path"),
+        "--spec-dir",
+        spec_dir,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = run(&[
+        "refresh-spec",
+        "--from",
+        fixture_path().to_str().expect("utf-8 path"),
+        "--spec-dir",
+        spec_dir,
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let fern = "`x-fern-audiences`, `x-fern-sdk-group-name` changed";
+    let mut expected = vec![
+        "spec/ is out of date with the source:".to_owned(),
+        "operation GET /v1/convai/agent-testing: parameter `search` (query) changed (`description`, `schema`)".to_owned(),
+    ];
+    for op in [
+        "GET /v1/convai/agent-testing",
+        "POST /v1/convai/agent-testing/bulk-move",
+        "POST /v1/convai/agent-testing/create",
+        "POST /v1/convai/agent-testing/folders",
+        "GET /v1/convai/agent-testing/folders/{folder_id}",
+        "DELETE /v1/convai/agent-testing/folders/{folder_id}",
+        "PATCH /v1/convai/agent-testing/folders/{folder_id}",
+        "POST /v1/convai/agent-testing/summaries",
+        "GET /v1/convai/agent-testing/{test_id}",
+        "PUT /v1/convai/agent-testing/{test_id}",
+        "DELETE /v1/convai/agent-testing/{test_id}",
+    ] {
+        expected.push(format!("operation {op}: {fern}"));
+    }
+    expected.extend(
+        [
+            "operation GET /v1/convai/agents/{agent_id}: `summary`, `x-fern-audiences`, `x-fern-sdk-group-name` changed",
+            "operation POST /v1/convai/agents/{agent_id}/run-tests: FERN",
+            "operation GET /v1/convai/test-invocations: parameter `search` (query) added (optional, nullable string)",
+            "operation GET /v1/convai/test-invocations: FERN",
+            "operation GET /v1/convai/test-invocations/{test_invocation_id}: FERN",
+            "operation POST /v1/convai/test-invocations/{test_invocation_id}/resubmit: FERN",
+            "schema AgentPlatformSettingsResponseModel: field `queueing_config` added (optional, any)",
+            "schema GetAgentResponseModel: field `default_hold_audio_url` added (optional, string)",
+            "schema GetAgentResponseModel: field `procedures` added (optional, any)",
+            "schema GetAgentResponseModel: `example` changed",
+            "schema GetTestSuiteInvocationResponseModel: field `ran_against_draft` added (optional, boolean)",
+            "schema GetTestSuiteInvocationResponseModel: field `version_id` added (optional, nullable string)",
+            "schema HTTPValidationError: `x-fern-type-name` changed",
+            "schema LLM: enum value `gemini-3.8-flash` added",
+            "schema TestInvocationSummaryResponseModel: field `ran_against_draft` added (optional, boolean)",
+            "schema TestInvocationSummaryResponseModel: field `runs_diverged_from_version` added (optional, boolean)",
+            "schema TestInvocationSummaryResponseModel: field `version_id` added (optional, nullable string)",
+            "schema UnitTestRunResponseModel: field `ran_against_draft` added (optional, boolean)",
+            "schema UnitTestRunResponseModel: field `version_id` added (optional, nullable string)",
+            "schema ValidationError: `x-fern-type-name` changed",
+            "spec/SOURCE.json: sha256 bd2bc946d5cd93c8a3d594756b6ddfab238d204aa159d32a2fade9ed905a2b68 → 4b94e2bd912dac1d9c1dd6200fc6b78ab8d5c7622965d956292fb2a8e379a12c",
+            "spec/SOURCE.json: source ../shared/upstream/openapi.json → ../shared/upstream/openapi-2026-09.json",
+            "spec/SOURCE.json: date 2026-08-22 → 2026-09-16",
+        ]
+        .map(|l| l.replace("FERN", fern)),
+    );
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().map(str::trim_start).collect();
+    assert_eq!(lines, expected);
+    // The documents do write the bounds differently: the summary compares them by value.
+    let text = |p: &std::path::Path| std::fs::read_to_string(p).expect("fixture");
+    assert!(text(&previous).contains("\"maximum\": 50.0"));
+    assert!(text(&fixture_path()).contains("\"maximum\": 50,"));
+}
+
+/// `fixture()` without its provenance: a document `spec/SOURCE.json` does not record.
+fn undated_source(dir: &TempDir) -> String {
+    let mut doc = fixture();
+    doc.as_object_mut()
+        .expect("object")
+        .remove("x-trimmed-from");
+    write_json(&dir.join("source.json"), &doc);
+    dir.join("source.json")
+        .to_str()
+        .expect("utf-8 path")
+        .to_owned()
+}
+
+fn sha256_of(path: &str) -> String {
+    xtask::provenance::sha256_hex(&std::fs::read(path).expect("source"))
+}
+
+/// A document `spec/SOURCE.json` does not record: `--check` names the new record's fields,
+/// writing it needs `--date` (nothing written without), and once written it is up to date.
+#[test]
+fn a_new_document_needs_its_date_and_is_recorded() {
+    let spec = spec_copy("dated");
+    let src = TempDir::new("dated-src");
+    let from = undated_source(&src);
+    let spec_dir = spec.0.to_str().expect("utf-8 path");
+    let sha = sha256_of(&from);
+    let before = snapshot(&spec.0);
+
+    let o = run(&[
+        "refresh-spec",
+        "--from",
+        &from,
+        "--spec-dir",
+        spec_dir,
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "spec/ is out of date with the source:\n\
+             \x20 spec/SOURCE.json: sha256 4b94e2bd912dac1d9c1dd6200fc6b78ab8d5c7622965d956292fb2a8e379a12c → {sha}\n\
+             \x20 spec/SOURCE.json: source ../shared/upstream/openapi-2026-09.json → {from}\n\
+             \x20 spec/SOURCE.json: date 2026-09-16 → unknown\n"
+        )
+    );
+    let o = run(&["refresh-spec", "--from", &from, "--spec-dir", spec_dir]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: provenance: `{from}` is a document spec/SOURCE.json does not record (sha256 {sha}): give its date with --date YYYY-MM-DD\n"
+        )
+    );
+    assert_eq!(snapshot(&spec.0), before, "nothing written");
+    let o = run(&[
+        "refresh-spec",
+        "--from",
+        &from,
+        "--spec-dir",
+        spec_dir,
+        "--date",
+        "26-10-01",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--date is `26-10-01`, expected YYYY-MM-DD"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(snapshot(&spec.0), before, "nothing written");
+
+    let o = run(&[
+        "refresh-spec",
+        "--from",
+        &from,
+        "--spec-dir",
+        spec_dir,
+        "--date=2026-10-01",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec.join("SOURCE.json")).expect("written"))
+            .expect("JSON");
+    assert_eq!(
+        record,
+        json!({"source": from, "date": "2026-10-01", "sha256": sha})
+    );
+    // The generated files did not change: the same content, from another document.
+    for name in ["upstream.json", "effective.json", "openapi.json"] {
+        assert_eq!(
+            std::fs::read(spec.join(name)).expect("written"),
+            std::fs::read(workspace_root().join("spec").join(name)).expect("committed"),
+        );
+    }
+    // The recorded document, read again (from anywhere), is up to date without --date.
+    let copy = src.join("copy.json");
+    std::fs::copy(&from, &copy).expect("copy");
+    let o = run(&[
+        "refresh-spec",
+        "--from",
+        copy.to_str().expect("utf-8 path"),
+        "--spec-dir",
+        spec_dir,
+        "--check",
+    ]);
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "spec/ is up to date\n")
+    );
+}
+
+/// `trim-fixture` records the provenance of its source in the fixture (`x-trimmed-from`), and
+/// needs a date for a document `spec/SOURCE.json` does not record; a fixture's malformed
+/// record is an error naming it.
+#[test]
+fn trim_fixture_records_where_the_document_came_from() {
+    let spec = spec_copy("trim-dated");
+    let src = TempDir::new("trim-dated-src");
+    let from = undated_source(&src);
+    let spec_dir = spec.0.to_str().expect("utf-8 path");
+    let out = src.join("trimmed.json");
+    let out_arg = out.to_str().expect("utf-8 path");
+    let trim = |extra: &[&str]| {
+        let mut args = vec![
+            "trim-fixture",
+            "--from",
+            &from,
+            "--spec-dir",
+            spec_dir,
+            "--out",
+            out_arg,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = trim(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("give its date with --date"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "nothing written");
+    let o = trim(&["--date", "2026-10-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let trimmed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(
+        trimmed["x-trimmed-from"],
+        json!({"source": from, "date": "2026-10-01", "sha256": sha256_of(&from)})
+    );
+    // A fixture whose record is damaged.
+    let mut doc = fixture();
+    doc["x-trimmed-from"]["sha256"] = json!("not a digest");
+    let o = refresh_from(&spec, &doc, true);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("x-trimmed-from: `sha256` is `not a digest`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A damaged or missing `spec/SOURCE.json` is out of date, named by `--check`, and rewritten.
+#[test]
+fn a_damaged_source_record_is_named_and_rewritten() {
+    for (damage, line) in [
+        (
+            Some("{\"source\": 1}"),
+            "provenance: spec/SOURCE.json: `source` is not a string",
+        ),
+        (None, "spec/SOURCE.json is missing"),
+    ] {
+        let spec = spec_copy("source-damaged");
+        match damage {
+            Some(text) => std::fs::write(spec.join("SOURCE.json"), text).expect("damage"),
+            None => std::fs::remove_file(spec.join("SOURCE.json")).expect("remove"),
+        }
+        let o = refresh_from(&spec, &fixture(), true);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!("spec/ is out of date with the source:\n  {line}\n")
+        );
+        let o = refresh_from(&spec, &fixture(), false);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read(spec.join("SOURCE.json")).expect("rewritten"),
+            std::fs::read(workspace_root().join("spec/SOURCE.json")).expect("committed"),
+        );
+    }
 }

@@ -33,6 +33,7 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
         branch_id: param(ctx.query, "branch_id")
             .filter(|b| !b.is_empty())
             .map(str::to_owned),
+        default_hold_audio_url: default_hold_audio_url(),
         conversation_config: json!({
             "agent": {
                 "first_message": format!("Hi, this is {}. How can I help you today?", agent.name),
@@ -53,6 +54,7 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
         }),
         name: agent.name.clone(),
         phone_numbers: Some(json!([])),
+        procedures: None,
         platform_settings: Some(AgentPlatformSettingsResponseModel {
             testing: Some(AgentTestingSettings { attached_tests }),
             ..Default::default()
@@ -65,6 +67,16 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
         workflow: None,
     };
     ok(&model)
+}
+
+/// The spec's default of `default_hold_audio_url`, read through the generated type (what an
+/// agent without the field decodes to) rather than restated here.
+fn default_hold_audio_url() -> String {
+    serde_json::from_value::<GetAgentResponseModel>(json!({
+        "agent_id": "", "conversation_config": {}, "metadata": {}, "name": ""
+    }))
+    .map(|agent| agent.default_hold_audio_url)
+    .unwrap_or_default()
 }
 
 /// `POST /agents/{id}/run-tests`: a new invocation, every run pending.

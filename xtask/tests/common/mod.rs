@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests. Tests never read `../shared`: the upstream
-//! document is represented by the committed `fixtures/upstream-trimmed.json`.
+//! document is represented by the committed `fixtures/upstream-trimmed.json` (and the previous
+//! one by `fixtures/upstream-2026-08-trimmed.json`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,12 @@ pub fn workspace_root() -> PathBuf {
 /// The committed trimmed upstream document.
 pub fn fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upstream-trimmed.json")
+}
+
+/// The committed trimmed copy of the previous upstream document (2026-08-22), to test the
+/// summary of a real refresh against.
+pub fn previous_fixture_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upstream-2026-08-trimmed.json")
 }
 
 /// The trimmed upstream document, parsed.
@@ -60,6 +67,7 @@ pub fn spec_copy(tag: &str) -> TempDir {
         "upstream.json",
         "effective.json",
         "openapi.json",
+        "SOURCE.json",
     ] {
         std::fs::copy(workspace_root().join("spec").join(name), dir.join(name))
             .expect("copy spec file");
