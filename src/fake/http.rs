@@ -136,24 +136,15 @@ pub(crate) fn params<'q>(query: &'q [(String, String)], name: &str) -> Vec<&'q s
         .collect()
 }
 
-/// The spec's bounds of an integer query parameter (generated into `PARAM_BOUNDS`).
-pub(crate) fn param_bounds(operation_id: &str, name: &str) -> (Option<i64>, Option<i64>) {
-    crate::generated::PARAM_BOUNDS
-        .iter()
-        .find(|b| b.operation_id == operation_id && b.name == name)
-        .map(|b| (b.minimum, b.maximum))
-        .unwrap_or((None, None))
-}
-
-/// An integer query parameter as pydantic validates it: an integer within the spec's bounds.
+/// An integer query parameter as pydantic validates it: an integer within the spec's bounds
+/// (`facts`); absent, the spec's default (`None` when it has none).
 pub(crate) fn parse_int_param(
-    operation_id: &str,
+    facts: &crate::spec::Facts,
     name: &str,
     raw: Option<&str>,
-    default: i64,
-) -> Result<i64, Value> {
+) -> Result<Option<i64>, Value> {
     let Some(raw) = raw else {
-        return Ok(default);
+        return Ok(facts.default.as_ref().and_then(Value::as_i64));
     };
     let Ok(value) = raw.trim().parse::<i64>() else {
         return Err(query_error(
@@ -164,7 +155,7 @@ pub(crate) fn parse_int_param(
             None,
         ));
     };
-    let (min, max) = param_bounds(operation_id, name);
+    let (min, max) = (facts.minimum, facts.maximum);
     if let Some(min) = min.filter(|min| value < *min) {
         return Err(query_error(
             name,
@@ -183,7 +174,7 @@ pub(crate) fn parse_int_param(
             Some(json!({"le": max})),
         ));
     }
-    Ok(value)
+    Ok(Some(value))
 }
 
 /// A boolean query parameter as pydantic parses it.

@@ -222,6 +222,10 @@ pub(crate) struct Shared {
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     /// Tests, folders, agents, created invocations.
     pub(crate) store: Mutex<state::Store>,
+    /// The spec's facts it routes and validates by.
+    pub(crate) tables: &'static crate::spec::Tables,
+    /// Its routes, made from `tables`.
+    pub(crate) routes: Vec<server::Route>,
 }
 
 /// One request as the fake saw it, with the status it answered.
@@ -269,6 +273,7 @@ pub struct FakeServerBuilder {
     seed: u64,
     api_key: String,
     run_duration: Duration,
+    tables: &'static crate::spec::Tables,
 }
 
 impl Default for FakeServerBuilder {
@@ -279,6 +284,7 @@ impl Default for FakeServerBuilder {
             seed: DEFAULT_SEED,
             api_key: DEFAULT_API_KEY.to_owned(),
             run_duration: DEFAULT_RUN_DURATION,
+            tables: crate::spec::Tables::current(),
         }
     }
 }
@@ -324,6 +330,16 @@ impl FakeServerBuilder {
         self
     }
 
+    /// The spec's facts to route and validate by (default: those of the committed spec,
+    /// [`Tables::current`](crate::spec::Tables::current)): the routes, the bounds of
+    /// parameters and body fields, the defaults, the enum values of query parameters and the
+    /// kinds of a test. For testing what a refresh of the spec changes: feed the tables of
+    /// the refreshed spec, and the fake follows them.
+    pub fn spec_tables(mut self, tables: &'static crate::spec::Tables) -> Self {
+        self.tables = tables;
+        self
+    }
+
     /// Generates the data, binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] for settings it cannot honour, or with
@@ -364,6 +380,8 @@ impl FakeServerBuilder {
             faults: Mutex::default(),
             log: Mutex::default(),
             store: Mutex::new(store),
+            tables: self.tables,
+            routes: server::routes(self.tables),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeServer {

@@ -8,8 +8,7 @@ use tokio::time::Instant;
 use super::Ctx;
 use crate::fake::cursor::{decode_cursor, encode_cursor};
 use crate::fake::http::{
-    Bound, Resp, json_response, not_found, param, parse_body, parse_int_param, query_error,
-    unprocessable,
+    Resp, json_response, not_found, param, parse_body, parse_int_param, query_error, unprocessable,
 };
 use crate::fake::state::{
     Definition, Invocation, Kind, Outcome, Progress, detail_extras, schedule, summary_extras,
@@ -18,9 +17,6 @@ use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
     TestInvocationSummaryResponseModel, UpdateTestInvocationRequestModel,
 };
-
-/// The API's `page_size` default (the spec's `default: 30`).
-pub(crate) const DEFAULT_PAGE_SIZE: i64 = 30;
 
 /// `GET /test-invocations`: newest first, the created invocations before the seeded ones;
 /// counts as of this request.
@@ -31,16 +27,17 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let cursor = param(query, "cursor").filter(|c| !c.is_empty());
     // FastAPI reports every invalid parameter at once.
     let mut errors = Vec::new();
+    // Without a default in the spec, a page is everything.
     let page_size = parse_int_param(
-        "list_test_invocations",
+        &ctx.param_facts("page_size"),
         "page_size",
         param(query, "page_size"),
-        DEFAULT_PAGE_SIZE,
     )
     .unwrap_or_else(|e| {
         errors.push(e);
-        DEFAULT_PAGE_SIZE
-    });
+        None
+    })
+    .unwrap_or(i64::MAX);
     let seed = ctx.shared.seed;
     // The cursor's key is the position (`seq`) of the next item: seeded invocation `i`
     // (newest first) has seq `n - 1 - i`, created invocation `j` has seq `n + j`.
@@ -222,10 +219,11 @@ pub(crate) fn cancel(ctx: &Ctx<'_>, id: &str) -> Resp {
 /// `PATCH /test-invocations/{id}`: sets the user-provided name (`null` restores the
 /// generated title); answers the invocation.
 pub(crate) fn rename(ctx: &Ctx<'_>, id: &str) -> Resp {
-    let (body, _) = match parse_body::<UpdateTestInvocationRequestModel>(ctx.body, &[]) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+    let (body, _) =
+        match parse_body::<UpdateTestInvocationRequestModel>(ctx.body, &ctx.body_rules()) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
     let mut store = ctx.store();
     let Some(invocation) = live(ctx, &mut store, id) else {
         return not_found("test_invocation", id);
@@ -244,10 +242,7 @@ type CurrentTest = (String, Kind, Definition);
 /// the run duration, with the outcome of the rule for the test's current name (a `[flaky]`
 /// test passes: a resubmit is not its first run). `200 {}`.
 pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
-    let (body, _) = match parse_body::<ResubmitTestsRequestModel>(
-        ctx.body,
-        &[("test_run_ids", Bound::Items(1, 5000))],
-    ) {
+    let (body, _) = match parse_body::<ResubmitTestsRequestModel>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };
