@@ -177,6 +177,19 @@ pub(crate) fn routes(tables: &crate::spec::Tables) -> Vec<Route> {
         routes[index].1.operations.push((method, op.id.clone()));
     }
     let mut routes: Vec<Route> = routes.into_iter().map(|(_, r)| r).collect();
+    // The methods of a path in the order the fake's `Allow` header lists them.
+    const ORDER: [Method; 5] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ];
+    for route in &mut routes {
+        route
+            .operations
+            .sort_by_key(|(m, _)| ORDER.iter().position(|o| o == m).unwrap_or(ORDER.len()));
+    }
     // Literal segments before parameters, position by position.
     routes.sort_by(|a, b| {
         let key = |r: &Route| r.segments.iter().map(Option::is_none).collect::<Vec<_>>();
