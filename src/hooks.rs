@@ -88,7 +88,7 @@ impl ClientHooks<ClientState> for Client {
         if let Some(key) = &state.key_header {
             request
                 .headers_mut()
-                .entry("xi-api-key")
+                .entry(crate::config::API_KEY_HEADER)
                 .or_insert_with(|| key.clone());
         }
         request.timeout_mut().get_or_insert(state.attempt_timeout);

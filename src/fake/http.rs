@@ -451,7 +451,7 @@ pub(crate) fn parse_body<T: DeserializeOwned + JsonSchema>(
 /// do: a missing or unknown tag is `union_tag_not_found` / `union_tag_invalid`, and errors
 /// inside a kind are located under the tag (`["body", "llm", "name"]`). `rules` are keyed by
 /// the tag.
-pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
+pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema + crate::union::TaggedUnion>(
     body: &[u8],
     known: &[&str],
     rules: &dyn Fn(&str) -> Vec<(&'static str, Bound)>,
@@ -501,7 +501,7 @@ pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
     let loc = [json!("body"), json!(tag)];
     // The union's deserialiser loses the path of an error inside a kind: re-derive it.
     let Ok(typed) = parse_typed::<T>(&value, &[]) else {
-        return Err(unprocessable(tagged_errors(&value, &tag, &loc)));
+        return Err(unprocessable(tagged_errors::<T>(&value, &tag, &loc)));
     };
     let errors = check_bounds(&value, &loc, &rules(&tag));
     if !errors.is_empty() {
@@ -510,17 +510,24 @@ pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
     Ok((typed, tag, value))
 }
 
-/// The located errors of a tagged body whose kind failed to parse.
-fn tagged_errors(value: &Value, tag: &str, loc: &[Value]) -> Vec<Value> {
-    use crate::types::{
-        CreateResponseUnitTestRequest, CreateSimulationTestRequest, CreateToolCallUnitTestRequest,
-    };
-    let errors = match tag {
-        "llm" => parse_typed::<CreateResponseUnitTestRequest>(value, loc).err(),
-        "tool" => parse_typed::<CreateToolCallUnitTestRequest>(value, loc).err(),
-        "simulation" => parse_typed::<CreateSimulationTestRequest>(value, loc).err(),
-        _ => None,
-    };
+/// The located errors of a body of the union `T` whose kind `tag` failed to parse: parsed
+/// again as that kind's own type (the union's), which keeps the path.
+fn tagged_errors<T: crate::union::TaggedUnion>(
+    value: &Value,
+    tag: &str,
+    loc: &[Value],
+) -> Vec<Value> {
+    struct Located<'a> {
+        value: &'a Value,
+        loc: &'a [Value],
+    }
+    impl crate::union::KindVisitor for Located<'_> {
+        type Output = Option<Vec<Value>>;
+        fn visit<K: DeserializeOwned + JsonSchema>(self) -> Self::Output {
+            parse_typed::<K>(self.value, self.loc).err()
+        }
+    }
+    let errors = T::visit_kind(tag, Located { value, loc }).flatten();
     errors.unwrap_or_else(|| {
         vec![verr(
             loc.to_vec(),

@@ -78,7 +78,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         .collect();
     let api_key = parts
         .headers
-        .get("xi-api-key")
+        .get(crate::config::API_KEY_HEADER)
         .map(|v| v.as_bytes().to_vec());
     let body: Result<Bytes, ()> = Limited::new(body, MAX_BODY)
         .collect()

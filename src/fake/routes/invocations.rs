@@ -123,7 +123,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
         results,
     };
     let mut body = serde_json::to_value(&body).unwrap_or(Value::Null);
-    with_nulls(&mut body);
+    with_nulls(ctx.tables(), &mut body);
     if let Some(Value::Array(items)) = body.get_mut("results") {
         items.iter_mut().for_each(summary_extras);
     }
@@ -137,24 +137,22 @@ enum Source {
 }
 
 /// FastAPI serialises `None` as `null` rather than leaving the key out; the generated types
-/// skip `None`, so put the nulls back for the nullable fields the spec declares.
-fn with_nulls(page: &mut Value) {
-    fn fill(object: &mut Value, keys: &[&str]) {
+/// skip `None`, so put the nulls back for the fields the spec declares nullable: of the page,
+/// of each summary and of its access info.
+fn with_nulls(tables: &crate::spec::Tables, page: &mut Value) {
+    let fill = |object: &mut Value, schema: &str| {
         if let Value::Object(map) = object {
-            for key in keys {
-                map.entry(*key).or_insert(Value::Null);
+            for field in tables.fields_of(schema).filter(|f| f.facts.nullable) {
+                map.entry(field.field.clone()).or_insert(Value::Null);
             }
         }
-    }
-    fill(page, &["next_cursor"]);
+    };
+    fill(page, "GetTestInvocationsPageResponseModel");
     if let Some(Value::Array(results)) = page.get_mut("results") {
         for item in results {
-            fill(item, &["access_info", "agent_id", "branch_id"]);
+            fill(item, "TestInvocationSummaryResponseModel");
             if let Some(access) = item.get_mut("access_info").filter(|a| a.is_object()) {
-                fill(
-                    access,
-                    &["access_source", "anonymous_access_level_override"],
-                );
+                fill(access, "ResourceAccessInfo");
             }
         }
     }
