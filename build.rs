@@ -14,7 +14,10 @@
 //! 5. generate the pagination wiring of every cursor-paginated operation from its builder
 //!    (every query parameter the builder has is passed on every page), the table of
 //!    parameter bounds, and the table of component types used by the conformance tests;
-//! 6. format with `prettyplease` into `$OUT_DIR/codegen.rs`.
+//! 6. format with `prettyplease` into `$OUT_DIR/codegen.rs`;
+//! 7. write the spec's facts the fake and the CLI read (operations, parameters, body fields,
+//!    unions: [`spec_tables`]) as JSON into `$OUT_DIR/spec_tables.json`, which
+//!    `src/spec.rs` embeds.
 //!
 //! A schema name that cannot become a Rust type name is an error naming it, never a panic.
 //!
@@ -45,8 +48,14 @@ fn main() {
 fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(SPEC).map_err(|e| format!("cannot read it: {e}"))?;
     let code = generate(&text)?;
-    let out = Path::new(&std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("codegen.rs");
-    std::fs::write(&out, code).map_err(|e| format!("cannot write {}: {e}", out.display()))
+    let tables = spec_tables(&text)?;
+    let dir = std::env::var("OUT_DIR").map_err(|e| e.to_string())?;
+    for (name, content) in [("codegen.rs", code), ("spec_tables.json", tables)] {
+        let out = Path::new(&dir).join(name);
+        std::fs::write(&out, content)
+            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    }
+    Ok(())
 }
 
 /// The generated code for the spec `text`: the whole pipeline of the module docs, without
@@ -729,4 +738,142 @@ fn param_has_bounds(raw: &serde_json::Value, operation_id: &str, name: &str) -> 
             let s = p.get("schema");
             s.and_then(|s| s.get("minimum")).is_some() || s.and_then(|s| s.get("maximum")).is_some()
         })
+}
+
+/// The facts of the spec `text` that the fake and the CLI read, as the JSON that
+/// `elevenlabs_agent_tests::spec::Tables` deserialises (see `src/spec.rs` for the meaning of
+/// each field): every operation (id, method, path template, path parameters, body schema),
+/// every parameter with a bound, a default or enum values, every property of a component
+/// object schema with a bound, an item count, a default, enum values or `nullable`, and every
+/// discriminated union (tag property, tag value → schema).
+///
+/// `tests/codegen.rs` runs it on variations of the spec and feeds the result to the fake and
+/// the CLI's argument parser: the same data they read from the committed spec.
+pub fn spec_tables(text: &str) -> Result<String, String> {
+    use serde_json::{Map, Value, json};
+    let raw: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let empty = Map::new();
+    let schemas = raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    // The enum values of a schema, through `$ref`, `allOf: [$ref]` and array `items`.
+    let values_of = |schema: &Value| -> Option<Vec<Value>> {
+        let schema = schema.get("items").unwrap_or(schema);
+        let target = ref_target(schema).and_then(|t| schemas.get(t));
+        target
+            .unwrap_or(schema)
+            .get("enum")
+            .and_then(Value::as_array)
+            .cloned()
+    };
+    // A bound as an integer (`50.0` is `50`); a bound that is no whole number is left out.
+    let int = |schema: &Value, key: &str| -> Option<i64> {
+        let n = schema.get(key)?.as_f64()?;
+        (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
+    };
+    let facts = |schema: &Value| -> Map<String, Value> {
+        let mut out = Map::new();
+        for (key, value) in [
+            ("minimum", int(schema, "minimum").map(Value::from)),
+            ("maximum", int(schema, "maximum").map(Value::from)),
+            ("min_items", schema.get("minItems").cloned()),
+            ("max_items", schema.get("maxItems").cloned()),
+            ("default", schema.get("default").cloned()),
+            ("values", values_of(schema).map(Value::Array)),
+        ] {
+            if let Some(value) = value {
+                out.insert(key.to_owned(), value);
+            }
+        }
+        if schema.get("nullable") == Some(&Value::Bool(true)) {
+            out.insert("nullable".to_owned(), Value::Bool(true));
+        }
+        out
+    };
+
+    let mut operations = Vec::new();
+    let mut parameters = Vec::new();
+    let paths = raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let params = op.get("parameters").and_then(Value::as_array);
+            let mut path_parameters = Vec::new();
+            for param in params.into_iter().flatten() {
+                let name = param.get("name").and_then(Value::as_str).unwrap_or("");
+                let location = param.get("in").and_then(Value::as_str).unwrap_or("");
+                if location == "path" {
+                    path_parameters.push(name);
+                }
+                let mut row = facts(param.get("schema").unwrap_or(&Value::Null));
+                if row.is_empty() {
+                    continue;
+                }
+                row.insert("operation_id".to_owned(), json!(id));
+                row.insert("name".to_owned(), json!(name));
+                row.insert("location".to_owned(), json!(location));
+                parameters.push(Value::Object(row));
+            }
+            let body = op
+                .pointer("/requestBody/content/application~1json/schema")
+                .and_then(ref_target);
+            operations.push(json!({
+                "id": id,
+                "method": method.to_ascii_uppercase(),
+                "path": path,
+                "path_parameters": path_parameters,
+                "body": body,
+            }));
+        }
+    }
+
+    let mut fields = Vec::new();
+    let mut unions = Vec::new();
+    for (name, schema) in schemas {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for (field, property) in properties.into_iter().flatten() {
+            let mut row = facts(property);
+            if row.is_empty() {
+                continue;
+            }
+            row.insert("schema".to_owned(), json!(name));
+            row.insert("field".to_owned(), json!(field));
+            fields.push(Value::Object(row));
+        }
+        let discriminator = schema.get("discriminator");
+        let tag = discriminator
+            .and_then(|d| d.get("propertyName"))
+            .and_then(Value::as_str);
+        let mapping = discriminator
+            .and_then(|d| d.get("mapping"))
+            .and_then(Value::as_object);
+        if let (Some(tag), Some(mapping)) = (tag, mapping) {
+            let variants: Vec<Value> = mapping
+                .iter()
+                .map(|(value, target)| {
+                    let target = target
+                        .as_str()
+                        .and_then(|t| t.strip_prefix("#/components/schemas/"));
+                    json!({"tag": value, "schema": target})
+                })
+                .collect();
+            unions.push(json!({"schema": name, "tag": tag, "variants": variants}));
+        }
+    }
+    let tables = json!({
+        "operations": operations,
+        "parameters": parameters,
+        "fields": fields,
+        "unions": unions,
+    });
+    serde_json::to_string(&tables).map_err(|e| e.to_string())
 }

@@ -88,7 +88,7 @@ impl ClientHooks<ClientState> for Client {
         if let Some(key) = &state.key_header {
             request
                 .headers_mut()
-                .entry("xi-api-key")
+                .entry(crate::config::API_KEY_HEADER)
                 .or_insert_with(|| key.clone());
         }
         request.timeout_mut().get_or_insert(state.attempt_timeout);
@@ -511,7 +511,10 @@ mod tests {
         ClientHooks::pre::<()>(&client, &mut request, &info)
             .await
             .unwrap();
-        let key = request.headers().get("xi-api-key").unwrap();
+        let key = request
+            .headers()
+            .get(crate::config::API_KEY_HEADER)
+            .unwrap();
         assert_eq!(key, "sk_pre_hook_key_0123456789abcdef");
         assert!(key.is_sensitive());
         assert_eq!(request.timeout(), Some(&Duration::from_secs(7)));

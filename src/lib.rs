@@ -15,6 +15,7 @@ pub mod outcome;
 pub mod pagination;
 pub mod prelude;
 pub mod retry;
+pub mod spec;
 pub mod union;
 pub mod wait;
 

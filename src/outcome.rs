@@ -17,9 +17,11 @@ pub struct Outcome {
     pub failed: usize,
     /// Runs still pending.
     pub pending: usize,
-    /// Runs in any other status (`cancelled` on the live API, or one this version of the
-    /// crate does not know), by status.
-    pub other: BTreeMap<String, usize>,
+    /// Runs cancelled (`cancel_test_invocation` stops the pending ones).
+    pub cancelled: usize,
+    /// Runs in a status this version of the crate does not know (one the API added after
+    /// its spec), by status as the API spells it.
+    pub unknown: BTreeMap<String, usize>,
     /// Every finished run that did not pass (failed, cancelled, unknown), in run order.
     pub not_passed: Vec<RunReport>,
 }
@@ -45,7 +47,11 @@ pub struct RunReport {
 impl Outcome {
     /// Every run, whatever its status.
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.pending + self.other.values().sum::<usize>()
+        self.passed
+            + self.failed
+            + self.pending
+            + self.cancelled
+            + self.unknown.values().sum::<usize>()
     }
 
     /// There is at least one run and every run passed.
@@ -53,17 +59,18 @@ impl Outcome {
         self.total() > 0 && self.passed == self.total()
     }
 
-    /// Runs by status (`"passed"`, `"failed"`, `"pending"`, others as the API spells them);
-    /// statuses without runs are left out.
+    /// Runs by status as the API spells it (`"passed"`, ..., unknown ones too); statuses
+    /// without runs are left out.
     pub fn counts(&self) -> BTreeMap<String, usize> {
-        let mut out = self.other.clone();
+        let mut out = self.unknown.clone();
         for (status, n) in [
-            ("passed", self.passed),
-            ("failed", self.failed),
-            ("pending", self.pending),
+            (TestRunStatus::Passed, self.passed),
+            (TestRunStatus::Failed, self.failed),
+            (TestRunStatus::Pending, self.pending),
+            (TestRunStatus::Cancelled, self.cancelled),
         ] {
             if n > 0 {
-                out.insert(status.to_owned(), n);
+                out.insert(status.to_string(), n);
             }
         }
         out
@@ -116,7 +123,8 @@ impl GetTestSuiteInvocationResponseModel {
             passed: 0,
             failed: 0,
             pending: 0,
-            other: BTreeMap::new(),
+            cancelled: 0,
+            unknown: BTreeMap::new(),
             not_passed: Vec::new(),
         };
         for run in &self.test_runs {
@@ -127,8 +135,12 @@ impl GetTestSuiteInvocationResponseModel {
                     outcome.failed += 1;
                     outcome.not_passed.push(RunReport::of(run));
                 }
-                other => {
-                    *outcome.other.entry(other.to_string()).or_default() += 1;
+                TestRunStatus::Cancelled => {
+                    outcome.cancelled += 1;
+                    outcome.not_passed.push(RunReport::of(run));
+                }
+                TestRunStatus::Unknown(status) => {
+                    *outcome.unknown.entry(status.to_string()).or_default() += 1;
                     outcome.not_passed.push(RunReport::of(run));
                 }
             }
@@ -137,9 +149,9 @@ impl GetTestSuiteInvocationResponseModel {
     }
 
     /// Whether the invocation has finished: it has runs, none is `pending`, and its
-    /// bucketing (set when `repeat_count` > 1) is not `pending`. Any other status, one this
-    /// version of the crate does not know included (`cancelled`), counts as finished, so a
-    /// wait never hangs on a value added later.
+    /// bucketing (set when `repeat_count` > 1) is not `pending`. Any other status (`cancelled`,
+    /// or one this version of the crate does not know) counts as finished, so a wait never
+    /// hangs on a value added later.
     pub fn is_finished(&self) -> bool {
         !self.test_runs.is_empty()
             && self
@@ -196,8 +208,16 @@ mod tests {
             None,
         )
         .outcome();
-        assert_eq!((outcome.passed, outcome.failed, outcome.pending), (3, 2, 1));
-        assert_eq!(outcome.other, BTreeMap::from([("cancelled".to_owned(), 1)]));
+        assert_eq!(
+            (
+                outcome.passed,
+                outcome.failed,
+                outcome.pending,
+                outcome.cancelled
+            ),
+            (3, 2, 1, 1)
+        );
+        assert!(outcome.unknown.is_empty(), "cancelled is a known status");
         assert_eq!(outcome.total(), 7);
         assert!(!outcome.all_passed());
         assert_eq!(
@@ -224,6 +244,25 @@ mod tests {
         assert_eq!(first.status, TestRunStatus::Failed);
         assert_eq!(first.rationale.as_deref(), Some("why 1"));
         assert_eq!(first.messages, ["m1"]);
+    }
+
+    #[test]
+    fn an_unknown_status_is_counted_apart_by_its_spelling_and_reported() {
+        let outcome = invocation(&["paused", "passed", "paused", "skipped"], None).outcome();
+        assert_eq!(
+            outcome.unknown,
+            BTreeMap::from([("paused".to_owned(), 2), ("skipped".to_owned(), 1)])
+        );
+        assert_eq!((outcome.passed, outcome.cancelled), (1, 0));
+        assert_eq!(outcome.total(), 4);
+        assert_eq!(outcome.counts()["paused"], 2);
+        let reported: Vec<_> = outcome
+            .not_passed
+            .iter()
+            .map(|r| r.status.as_str())
+            .collect();
+        assert_eq!(reported, ["paused", "paused", "skipped"]);
+        assert!(invocation(&["paused"], None).is_finished());
     }
 
     #[test]
@@ -259,6 +298,7 @@ mod tests {
             (&["failed", "failed", "failed"][..], 3),
             (&["cancelled", "cancelled"][..], 2),
             (&["passed", "failed", "pending", "cancelled"][..], 4),
+            (&["paused", "passed"][..], 2),
         ] {
             assert_eq!(
                 invocation(statuses, None).outcome().total(),

@@ -84,6 +84,24 @@ pub fn tag_of<E: serde::de::Error>(
     }
 }
 
+/// What to do with the variant type of one kind ([`TaggedUnion::visit_kind`]).
+#[doc(hidden)]
+pub trait KindVisitor {
+    /// What the visit gives.
+    type Output;
+    /// Called with the variant type `T` of the kind.
+    fn visit<T: serde::de::DeserializeOwned + schemars::JsonSchema>(self) -> Self::Output;
+}
+
+/// A union made by `tagged_union!`: its variant types reachable by tag, so code that needs
+/// the type of a kind (the fake, locating an error inside a body) takes it from the union
+/// instead of restating the tag → type map.
+#[doc(hidden)]
+pub trait TaggedUnion {
+    /// Calls `visitor` with the variant type of kind `tag`; `None` for a kind it lacks.
+    fn visit_kind<V: KindVisitor>(tag: &str, visitor: V) -> Option<V::Output>;
+}
+
 fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -133,6 +151,15 @@ macro_rules! tagged_union {
             /// Whether this is a kind unknown to this version of the crate.
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl $crate::union::TaggedUnion for $name {
+            fn visit_kind<V: $crate::union::KindVisitor>(tag: &str, visitor: V) -> ::std::option::Option<V::Output> {
+                match tag {
+                    $($value => ::std::option::Option::Some(visitor.visit::<$ty>()),)*
+                    _ => ::std::option::Option::None,
+                }
             }
         }
 

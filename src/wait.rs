@@ -13,8 +13,8 @@
 //!   `Retry-After` and a 5xx with backoff; an error that remains ends the wait with it;
 //! - after [`timeout`](WaitForTestInvocation::timeout) (default 10 min) it gives up with
 //!   [`Error::WaitTimedOut`], which keeps the last snapshot (report what did finish);
-//! - a run status this version of the crate does not know (the live API's `cancelled`)
-//!   counts as finished: a wait never hangs on a value added later;
+//! - a `cancelled` run counts as finished, and so does a run status this version of the
+//!   crate does not know: a wait never hangs on a value added later;
 //! - dropping the future or the stream stops polling.
 //!
 //! ```

@@ -136,24 +136,15 @@ pub(crate) fn params<'q>(query: &'q [(String, String)], name: &str) -> Vec<&'q s
         .collect()
 }
 
-/// The spec's bounds of an integer query parameter (generated into `PARAM_BOUNDS`).
-pub(crate) fn param_bounds(operation_id: &str, name: &str) -> (Option<i64>, Option<i64>) {
-    crate::generated::PARAM_BOUNDS
-        .iter()
-        .find(|b| b.operation_id == operation_id && b.name == name)
-        .map(|b| (b.minimum, b.maximum))
-        .unwrap_or((None, None))
-}
-
-/// An integer query parameter as pydantic validates it: an integer within the spec's bounds.
+/// An integer query parameter as pydantic validates it: an integer within the spec's bounds
+/// (`facts`); absent, the spec's default (`None` when it has none).
 pub(crate) fn parse_int_param(
-    operation_id: &str,
+    facts: &crate::spec::Facts,
     name: &str,
     raw: Option<&str>,
-    default: i64,
-) -> Result<i64, Value> {
+) -> Result<Option<i64>, Value> {
     let Some(raw) = raw else {
-        return Ok(default);
+        return Ok(facts.default.as_ref().and_then(Value::as_i64));
     };
     let Ok(value) = raw.trim().parse::<i64>() else {
         return Err(query_error(
@@ -164,7 +155,7 @@ pub(crate) fn parse_int_param(
             None,
         ));
     };
-    let (min, max) = param_bounds(operation_id, name);
+    let (min, max) = (facts.minimum, facts.maximum);
     if let Some(min) = min.filter(|min| value < *min) {
         return Err(query_error(
             name,
@@ -183,7 +174,7 @@ pub(crate) fn parse_int_param(
             Some(json!({"le": max})),
         ));
     }
-    Ok(value)
+    Ok(Some(value))
 }
 
 /// A boolean query parameter as pydantic parses it.
@@ -460,7 +451,7 @@ pub(crate) fn parse_body<T: DeserializeOwned + JsonSchema>(
 /// do: a missing or unknown tag is `union_tag_not_found` / `union_tag_invalid`, and errors
 /// inside a kind are located under the tag (`["body", "llm", "name"]`). `rules` are keyed by
 /// the tag.
-pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
+pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema + crate::union::TaggedUnion>(
     body: &[u8],
     known: &[&str],
     rules: &dyn Fn(&str) -> Vec<(&'static str, Bound)>,
@@ -510,7 +501,7 @@ pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
     let loc = [json!("body"), json!(tag)];
     // The union's deserialiser loses the path of an error inside a kind: re-derive it.
     let Ok(typed) = parse_typed::<T>(&value, &[]) else {
-        return Err(unprocessable(tagged_errors(&value, &tag, &loc)));
+        return Err(unprocessable(tagged_errors::<T>(&value, &tag, &loc)));
     };
     let errors = check_bounds(&value, &loc, &rules(&tag));
     if !errors.is_empty() {
@@ -519,17 +510,24 @@ pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema>(
     Ok((typed, tag, value))
 }
 
-/// The located errors of a tagged body whose kind failed to parse.
-fn tagged_errors(value: &Value, tag: &str, loc: &[Value]) -> Vec<Value> {
-    use crate::types::{
-        CreateResponseUnitTestRequest, CreateSimulationTestRequest, CreateToolCallUnitTestRequest,
-    };
-    let errors = match tag {
-        "llm" => parse_typed::<CreateResponseUnitTestRequest>(value, loc).err(),
-        "tool" => parse_typed::<CreateToolCallUnitTestRequest>(value, loc).err(),
-        "simulation" => parse_typed::<CreateSimulationTestRequest>(value, loc).err(),
-        _ => None,
-    };
+/// The located errors of a body of the union `T` whose kind `tag` failed to parse: parsed
+/// again as that kind's own type (the union's), which keeps the path.
+fn tagged_errors<T: crate::union::TaggedUnion>(
+    value: &Value,
+    tag: &str,
+    loc: &[Value],
+) -> Vec<Value> {
+    struct Located<'a> {
+        value: &'a Value,
+        loc: &'a [Value],
+    }
+    impl crate::union::KindVisitor for Located<'_> {
+        type Output = Option<Vec<Value>>;
+        fn visit<K: DeserializeOwned + JsonSchema>(self) -> Self::Output {
+            parse_typed::<K>(self.value, self.loc).err()
+        }
+    }
+    let errors = T::visit_kind(tag, Located { value, loc }).flatten();
     errors.unwrap_or_else(|| {
         vec![verr(
             loc.to_vec(),

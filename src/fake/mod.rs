@@ -9,6 +9,12 @@
 //!
 //! # Routes
 //!
+//! The routes are the spec's operations ([`Tables::operations`](crate::spec::Tables), made
+//! by `build.rs` from `spec/openapi.json`), each served by its handler; an operation a
+//! refresh adds before the fake has a handler for it answers `501 not_implemented`. The
+//! bounds, defaults and enum values it checks, and the test kinds, are the spec's too
+//! ([`FakeServerBuilder::spec_tables`]).
+//!
 //! | route | what it does |
 //! | --- | --- |
 //! | `GET /v1/convai/agent-testing` | tests (and folders), newest first; filters below; cursor pagination |
@@ -22,9 +28,11 @@
 //! | `POST /v1/convai/agents/{agent_id}/run-tests` | a new invocation, every run `pending` |
 //! | `GET /v1/convai/test-invocations` | invocations, newest first (created ones before the seeded ones), `agent_id` filter, counts as of the request |
 //! | `GET /v1/convai/test-invocations/{id}` | the invocation and its runs, status as of the request |
+//! | `PATCH /v1/convai/test-invocations/{id}` | names the invocation (`null` restores the generated title); answers it |
 //! | `POST /v1/convai/test-invocations/{id}/resubmit` | the named runs are pending again; `200 {}` |
+//! | `POST /v1/convai/test-invocations/{id}/cancel` | the pending runs become `cancelled`; `200 {}` |
 //!
-//! **Listing tests**: `page_size` 1..=100 (default 30, the bounds read from the spec),
+//! **Listing tests**: `page_size` within the spec's bounds (its default when absent),
 //! `search` (the name contains it, case-insensitive), `parent_folder_id` (direct children;
 //! `root` for the root; absent: everything at any depth), `types` (repeated keys,
 //! `types=llm&types=tool`; `folder` includes folders), `include_folders` (deprecated: folders
@@ -66,8 +74,8 @@
 //!   (`json_invalid`, `loc: ["body", offset]`), an empty body (`missing`), a missing or unknown
 //!   `type` tag (`union_tag_not_found` / `union_tag_invalid`), a missing or mistyped field
 //!   (`missing`, `string_type`, ..., located under the tag: `["body","llm","name"]`), and the
-//!   spec's bounds (`simulation_max_turns` 1..=50, `repeat_count` 1..=50, `tests` 1..=5000
-//!   items, ...). Pydantic reports every error; the fake reports every invalid query
+//!   spec's bounds (`minimum`/`maximum` of `simulation_max_turns`, `repeat_count`, ...;
+//!   `minItems`/`maxItems` of `tests`, `chat_history`, ...). Pydantic reports every error; the fake reports every invalid query
 //!   parameter and every missing top-level field of a body at once, otherwise the first
 //!   error of a body;
 //! - **404** for an unknown id (test, folder, agent, invocation, run; a `run-tests` naming an
@@ -222,6 +230,10 @@ pub(crate) struct Shared {
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     /// Tests, folders, agents, created invocations.
     pub(crate) store: Mutex<state::Store>,
+    /// The spec's facts it routes and validates by.
+    pub(crate) tables: &'static crate::spec::Tables,
+    /// Its routes, made from `tables`.
+    pub(crate) routes: Vec<server::Route>,
 }
 
 /// One request as the fake saw it, with the status it answered.
@@ -269,6 +281,7 @@ pub struct FakeServerBuilder {
     seed: u64,
     api_key: String,
     run_duration: Duration,
+    tables: &'static crate::spec::Tables,
 }
 
 impl Default for FakeServerBuilder {
@@ -279,6 +292,7 @@ impl Default for FakeServerBuilder {
             seed: DEFAULT_SEED,
             api_key: DEFAULT_API_KEY.to_owned(),
             run_duration: DEFAULT_RUN_DURATION,
+            tables: crate::spec::Tables::current(),
         }
     }
 }
@@ -324,6 +338,16 @@ impl FakeServerBuilder {
         self
     }
 
+    /// The spec's facts to route and validate by (default: those of the committed spec,
+    /// [`Tables::current`](crate::spec::Tables::current)): the routes, the bounds of
+    /// parameters and body fields, the defaults, the enum values of query parameters and the
+    /// kinds of a test. For testing what a refresh of the spec changes: feed the tables of
+    /// the refreshed spec, and the fake follows them.
+    pub fn spec_tables(mut self, tables: &'static crate::spec::Tables) -> Self {
+        self.tables = tables;
+        self
+    }
+
     /// Generates the data, binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] for settings it cannot honour, or with
@@ -364,6 +388,8 @@ impl FakeServerBuilder {
             faults: Mutex::default(),
             log: Mutex::default(),
             store: Mutex::new(store),
+            tables: self.tables,
+            routes: server::routes(self.tables),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeServer {

@@ -78,7 +78,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         .collect();
     let api_key = parts
         .headers
-        .get("xi-api-key")
+        .get(crate::config::API_KEY_HEADER)
         .map(|v| v.as_bytes().to_vec());
     let body: Result<Bytes, ()> = Limited::new(body, MAX_BODY)
         .collect()
@@ -135,104 +135,84 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
     response
 }
 
-/// An endpoint, with its path parameter.
-#[derive(Clone, Copy, Debug)]
-enum Endpoint {
-    ListTests,
-    CreateTest,
-    TestSummaries,
-    BulkMove,
-    CreateFolder,
-    Folder,
-    Test,
-    Agent,
-    RunTests,
-    ListInvocations,
-    Invocation,
-    Resubmit,
-    Cancel,
+/// One path of the spec: its segments (`None` for a path parameter) and its operations.
+#[derive(Clone, Debug)]
+pub(crate) struct Route {
+    segments: Vec<Option<String>>,
+    operations: Vec<(Method, String)>,
 }
 
-/// The routes in Starlette's order: a path pattern (`*` is a path parameter), its endpoint
-/// and methods. The first route matching path and method serves the request.
-const ROUTES: &[(&[&str], Endpoint, &[Method])] = &[
-    (&["agent-testing"], Endpoint::ListTests, &[Method::GET]),
-    (
-        &["agent-testing", "create"],
-        Endpoint::CreateTest,
-        &[Method::POST],
-    ),
-    (
-        &["agent-testing", "summaries"],
-        Endpoint::TestSummaries,
-        &[Method::POST],
-    ),
-    (
-        &["agent-testing", "bulk-move"],
-        Endpoint::BulkMove,
-        &[Method::POST],
-    ),
-    (
-        &["agent-testing", "folders"],
-        Endpoint::CreateFolder,
-        &[Method::POST],
-    ),
-    (
-        &["agent-testing", "folders", "*"],
-        Endpoint::Folder,
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    (
-        &["agent-testing", "*"],
-        Endpoint::Test,
-        &[Method::GET, Method::PUT, Method::DELETE],
-    ),
-    (&["agents", "*"], Endpoint::Agent, &[Method::GET]),
-    (
-        &["agents", "*", "run-tests"],
-        Endpoint::RunTests,
-        &[Method::POST],
-    ),
-    (
-        &["test-invocations"],
-        Endpoint::ListInvocations,
-        &[Method::GET],
-    ),
-    (
-        &["test-invocations", "*"],
-        Endpoint::Invocation,
-        &[Method::GET, Method::PATCH],
-    ),
-    (
-        &["test-invocations", "*", "resubmit"],
-        Endpoint::Resubmit,
-        &[Method::POST],
-    ),
-    (
-        &["test-invocations", "*", "cancel"],
-        Endpoint::Cancel,
-        &[Method::POST],
-    ),
-];
+/// The routes of the spec's operations ([`Tables::operations`](crate::spec::Tables)), one per
+/// path, in Starlette's order as far as it matters: a path whose first differing segment is
+/// literal comes before one with a parameter there (`/agent-testing/folders` before
+/// `/agent-testing/{test_id}`), so the first route matching path and method serves the request.
+pub(crate) fn routes(tables: &crate::spec::Tables) -> Vec<Route> {
+    let mut routes: Vec<(String, Route)> = Vec::new();
+    for op in &tables.operations {
+        let Ok(method) = Method::from_bytes(op.method.as_bytes()) else {
+            continue;
+        };
+        let index = match routes.iter().position(|(path, _)| *path == op.path) {
+            Some(i) => i,
+            None => {
+                let segments = op
+                    .path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(|s| {
+                        let param = s.starts_with('{') && s.ends_with('}');
+                        (!param).then(|| s.to_owned())
+                    })
+                    .collect();
+                routes.push((
+                    op.path.clone(),
+                    Route {
+                        segments,
+                        operations: Vec::new(),
+                    },
+                ));
+                routes.len() - 1
+            }
+        };
+        routes[index].1.operations.push((method, op.id.clone()));
+    }
+    let mut routes: Vec<Route> = routes.into_iter().map(|(_, r)| r).collect();
+    // The methods of a path in the order the fake's `Allow` header lists them.
+    const ORDER: [Method; 5] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ];
+    for route in &mut routes {
+        route
+            .operations
+            .sort_by_key(|(m, _)| ORDER.iter().position(|o| o == m).unwrap_or(ORDER.len()));
+    }
+    // Literal segments before parameters, position by position.
+    routes.sort_by(|a, b| {
+        let key = |r: &Route| r.segments.iter().map(Option::is_none).collect::<Vec<_>>();
+        key(a).cmp(&key(b))
+    });
+    routes
+}
 
-/// The path parameter of `segments` if they match `pattern` (`Some("")` when the pattern has
-/// none).
-fn matches<'p>(pattern: &[&str], segments: &[&'p str]) -> Option<&'p str> {
+/// The path parameters of `segments` if they match `pattern`.
+fn matches<'p>(pattern: &[Option<String>], segments: &[&'p str]) -> Option<Vec<&'p str>> {
     if pattern.len() != segments.len() {
         return None;
     }
-    let mut id = "";
+    let mut params = Vec::new();
     for (p, s) in pattern.iter().zip(segments) {
-        if *p == "*" {
-            if s.is_empty() {
-                return None;
-            }
-            id = s;
-        } else if p != s {
-            return None;
+        match p {
+            None if s.is_empty() => return None,
+            None => params.push(*s),
+            Some(p) if p != s => return None,
+            Some(_) => {}
         }
     }
-    Some(id)
+    Some(params)
 }
 
 /// Routing (Starlette's order: 404 and 405 come before authentication), then the endpoint.
@@ -244,31 +224,28 @@ fn route(
     api_key: Option<&[u8]>,
     body: &[u8],
 ) -> Resp {
-    let segments: Vec<&str> = match path.strip_prefix("/v1/convai/") {
-        Some(rest) => rest.split('/').collect(),
-        None => Vec::new(),
-    };
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     // HEAD is served wherever GET is, as Starlette does.
     let effective = if method == Method::HEAD {
         &Method::GET
     } else {
         method
     };
-    let mut partial: Option<&[Method]> = None;
+    let mut partial: Option<&Route> = None;
     let mut found = None;
-    for (pattern, endpoint, methods) in ROUTES {
-        if let Some(id) = matches(pattern, &segments) {
-            if methods.contains(effective) {
-                found = Some((*endpoint, id));
+    for route in &shared.routes {
+        if let Some(params) = matches(&route.segments, &segments) {
+            if let Some((_, id)) = route.operations.iter().find(|(m, _)| m == effective) {
+                found = Some((id.as_str(), params));
                 break;
             }
-            partial.get_or_insert(methods);
+            partial.get_or_insert(route);
         }
     }
-    let Some((endpoint, id)) = found else {
+    let Some((operation, params)) = found else {
         return match partial {
-            Some(methods) => {
-                let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+            Some(route) => {
+                let allow: Vec<&str> = route.operations.iter().map(|(m, _)| m.as_str()).collect();
                 let mut response = json_response(
                     StatusCode::METHOD_NOT_ALLOWED,
                     &json!({"detail": "Method Not Allowed"}),
@@ -289,42 +266,57 @@ fn route(
     }
     let ctx = Ctx {
         shared,
+        operation,
         query,
         body,
     };
-    match (endpoint, effective.clone()) {
-        (Endpoint::ListTests, _) => agent_testing::list(&ctx),
-        (Endpoint::CreateTest, _) => agent_testing::create(&ctx),
-        (Endpoint::TestSummaries, _) => agent_testing::summaries(&ctx),
-        (Endpoint::BulkMove, _) => agent_testing::bulk_move(&ctx),
-        (Endpoint::CreateFolder, _) => folders::create(&ctx),
-        (Endpoint::Folder, Method::GET) => folders::get(&ctx, id),
-        (Endpoint::Folder, Method::PATCH) => folders::update(&ctx, id),
-        (Endpoint::Folder, _) => folders::delete(&ctx, id),
-        (Endpoint::Test, Method::GET) => agent_testing::get(&ctx, id),
-        (Endpoint::Test, Method::PUT) => agent_testing::update(&ctx, id),
-        (Endpoint::Test, _) => agent_testing::delete(&ctx, id),
-        (Endpoint::Agent, _) => agents::get(&ctx, id),
-        (Endpoint::RunTests, _) => agents::run_tests(&ctx, id),
-        (Endpoint::ListInvocations, _) => invocations::list(&ctx),
-        (Endpoint::Invocation, Method::PATCH) => invocations::rename(&ctx, id),
-        (Endpoint::Invocation, _) => invocations::get(&ctx, id),
-        (Endpoint::Resubmit, _) => invocations::resubmit(&ctx, id),
-        (Endpoint::Cancel, _) => invocations::cancel(&ctx, id),
+    // Every operation of the spec has one path parameter at most.
+    let id = params.first().copied().unwrap_or("");
+    match operation {
+        "list_tests" => agent_testing::list(&ctx),
+        "create_test" => agent_testing::create(&ctx),
+        "get_test_summaries" => agent_testing::summaries(&ctx),
+        "move_tests" => agent_testing::bulk_move(&ctx),
+        "create_test_folder" => folders::create(&ctx),
+        "get_test_folder" => folders::get(&ctx, id),
+        "update_test_folder" => folders::update(&ctx, id),
+        "delete_test_folder" => folders::delete(&ctx, id),
+        "get_test" => agent_testing::get(&ctx, id),
+        "update_test" => agent_testing::update(&ctx, id),
+        "delete_test" => agent_testing::delete(&ctx, id),
+        "get_agent" => agents::get(&ctx, id),
+        "run_tests" => agents::run_tests(&ctx, id),
+        "list_test_invocations" => invocations::list(&ctx),
+        "update_test_invocation" => invocations::rename(&ctx, id),
+        "get_test_invocation" => invocations::get(&ctx, id),
+        "resubmit_test_invocation" => invocations::resubmit(&ctx, id),
+        "cancel_test_invocation" => invocations::cancel(&ctx, id),
+        other => not_implemented(other),
     }
+}
+
+/// `501` for an operation of the spec the fake has no handler for (one a refresh added):
+/// routed, so a client sees it exists, and named.
+fn not_implemented(operation: &str) -> Resp {
+    json_response(
+        StatusCode::NOT_IMPLEMENTED,
+        &json!({"detail": {"status": "not_implemented", "message": format!("The fake does not implement the operation {operation:?} yet.")}}),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fake::http::parse_int_param;
+    use crate::spec::Tables;
 
     #[test]
     fn page_size_validation_matches_pydantic() {
-        let p = |raw| parse_int_param("list_test_invocations", "page_size", raw, 30);
-        assert_eq!(p(None).unwrap(), 30);
-        assert_eq!(p(Some("1")).unwrap(), 1);
-        assert_eq!(p(Some("100")).unwrap(), 100);
+        let facts = Tables::current().parameter("list_test_invocations", "page_size");
+        let p = |raw| parse_int_param(&facts, "page_size", raw);
+        assert_eq!(p(None).unwrap(), Some(30));
+        assert_eq!(p(Some("1")).unwrap(), Some(1));
+        assert_eq!(p(Some("100")).unwrap(), Some(100));
         let e = p(Some("0")).unwrap_err();
         assert_eq!(e["type"], "greater_than_equal");
         assert_eq!(e["loc"], json!(["query", "page_size"]));
@@ -340,14 +332,47 @@ mod tests {
     #[test]
     fn routes_match_starlette_order() {
         let segs = |p: &'static str| p.split('/').collect::<Vec<_>>();
+        let test = [Some("agent-testing".to_owned()), None];
         assert_eq!(
-            matches(&["agent-testing", "*"], &segs("agent-testing/abc")),
-            Some("abc")
+            matches(&test, &segs("agent-testing/abc")),
+            Some(vec!["abc"])
         );
-        assert_eq!(
-            matches(&["agent-testing", "*"], &segs("agent-testing/")),
-            None
-        );
-        assert_eq!(matches(&["agent-testing"], &segs("agent-testing/x")), None);
+        assert_eq!(matches(&test, &segs("agent-testing/")), None);
+        assert_eq!(matches(&test[..1], &segs("agent-testing/x")), None);
+        assert_eq!(matches(&test[..1], &segs("agent-testing")), Some(vec![]));
+        assert_eq!(matches(&test, &segs("agent-testin/abc")), None);
+        // Literal segments first: `folders` before `{test_id}`, `create` before `{test_id}`.
+        let routes = routes(Tables::current());
+        let position = |path: &str| {
+            let want: Vec<_> = path.trim_start_matches('/').split('/').collect();
+            routes.iter().position(|r| {
+                matches(&r.segments, &want).is_some()
+                    && r.segments
+                        .iter()
+                        .zip(&want)
+                        .all(|(s, w)| s.as_deref().is_none_or(|s| s == *w))
+            })
+        };
+        let folder = position("/v1/convai/agent-testing/folders").unwrap();
+        let by_id = routes
+            .iter()
+            .position(|r| r.operations.iter().any(|(_, id)| id == "get_test"))
+            .unwrap();
+        assert!(folder < by_id, "{routes:?}");
+        // One route per path, every method of it.
+        let invocation = routes
+            .iter()
+            .find(|r| {
+                r.operations
+                    .iter()
+                    .any(|(_, id)| id == "get_test_invocation")
+            })
+            .unwrap();
+        let methods: Vec<&str> = invocation
+            .operations
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect();
+        assert_eq!(methods, ["GET", "PATCH"]);
     }
 }

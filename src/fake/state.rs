@@ -60,21 +60,20 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The kind a test body's tag names (the spec's `TestType` values), `None` for a kind
+    /// the fake does not simulate.
     pub(crate) fn from_tag(tag: &str) -> Option<Kind> {
-        match tag {
-            "llm" => Some(Kind::Llm),
-            "tool" => Some(Kind::Tool),
-            "simulation" => Some(Kind::Simulation),
+        match TestType::from(tag) {
+            TestType::Llm => Some(Kind::Llm),
+            TestType::Tool => Some(Kind::Tool),
+            TestType::Simulation => Some(Kind::Simulation),
             _ => None,
         }
     }
 
-    pub(crate) fn tag(self) -> &'static str {
-        match self {
-            Kind::Llm => "llm",
-            Kind::Tool => "tool",
-            Kind::Simulation => "simulation",
-        }
+    /// Its tag in a test body (`llm`).
+    pub(crate) fn tag(self) -> String {
+        self.test_type().to_string()
     }
 
     fn test_type(self) -> TestType {
@@ -374,7 +373,7 @@ impl Invocation {
         });
         let test_info = run.definition.as_ref().and_then(|def| {
             let mut def = def.clone();
-            def.insert("type".to_owned(), Value::String(run.kind.tag().to_owned()));
+            def.insert("type".to_owned(), Value::String(run.kind.tag()));
             serde_json::from_value::<UnitTestRunResponseModelTestInfo>(Value::Object(def)).ok()
         });
         UnitTestRunResponseModel {
@@ -762,7 +761,7 @@ impl Store {
         let mut def = def.clone();
         def.insert("id".to_owned(), Value::String(e.id.clone()));
         def.insert("name".to_owned(), Value::String(e.name.clone()));
-        def.insert("type".to_owned(), Value::String(kind.tag().to_owned()));
+        def.insert("type".to_owned(), Value::String(kind.tag()));
         serde_json::from_value(Value::Object(def)).ok()
     }
 

@@ -1679,3 +1679,48 @@ fn output_errors() {
         out.stderr()
     );
 }
+
+#[test]
+fn flags_that_stand_for_spec_parameters_take_the_spec_s_bounds_and_defaults() {
+    use elevenlabs_agent_tests::spec::Tables;
+    let tables = Tables::current();
+    let repeat = tables.field("RunAgentTestsRequestModel", "repeat_count");
+    let (min, max) = (repeat.minimum.unwrap(), repeat.maximum.unwrap());
+    for n in [min - 1, max + 1] {
+        let out = run_no_key(&["run", "--repeat", &n.to_string()]);
+        assert_eq!(out.code(), Some(2), "--repeat {n}: {}", out.stderr());
+        assert!(
+            out.stderr().contains("--repeat") && out.stderr().contains(&format!("{min}..={max}")),
+            "{}",
+            out.stderr()
+        );
+        assert!(out.stdout().is_empty());
+    }
+    // The maximum itself is sent as it is.
+    let out = run_no_key(&["run", "--repeat", &max.to_string(), "--json"]);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr());
+    let started: Value = serde_json::from_str(out.stdout().trim()).unwrap();
+    assert_eq!(started["repeat_count"], json!(max));
+    let help = run_no_key(&["run", "--help"]).stdout();
+    assert!(help.contains(&format!("{min}..={max}")), "{help}");
+
+    for (command, operation) in [
+        ("tests", "list_tests"),
+        ("invocations", "list_test_invocations"),
+    ] {
+        let page = tables.parameter(operation, "page_size");
+        let (max, default) = (page.maximum.unwrap(), page.default.unwrap());
+        let out = run_no_key(&[command, "list", "--page-size", &(max + 1).to_string()]);
+        assert_eq!(out.code(), Some(2), "{command}: {}", out.stderr());
+        assert!(
+            out.stderr().contains(&format!("1..={max}")),
+            "{}",
+            out.stderr()
+        );
+        let help = run_no_key(&[command, "list", "--help"]).stdout();
+        assert!(
+            help.contains(&format!("1..={max}; default {default}")),
+            "{command}: {help}"
+        );
+    }
+}

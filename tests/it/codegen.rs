@@ -177,3 +177,164 @@ fn an_open_enum_is_documented_as_one_once() {
         "build.rs documents enums as open too"
     );
 }
+
+// ----------------------------------------------------------------------------------------
+// The facts of the spec the fake and the CLI read (`spec_tables`)
+// ----------------------------------------------------------------------------------------
+
+/// The program's command line (`args::command` is what `main` parses with).
+#[cfg(feature = "cli")]
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../src/bin/elevenlabs-tests/args.rs"]
+mod args;
+
+use elevenlabs_agent_tests::spec::Tables;
+
+/// The tables `build.rs` writes for `doc`, decoded as the crate decodes its own.
+fn tables_of(doc: &Value) -> &'static Tables {
+    let json = build_script::spec_tables(&doc.to_string()).expect("tables");
+    Box::leak(Box::new(Tables::from_json(&json).expect("decodes")))
+}
+
+/// The committed spec with `repeat_count`'s maximum at 20 and a new sort mode.
+fn varied() -> Value {
+    let mut doc = committed();
+    doc["components"]["schemas"]["RunAgentTestsRequestModel"]["properties"]["repeat_count"]["maximum"] =
+        json!(20);
+    doc["components"]["schemas"]["ListTestsSortMode"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("recently_run"));
+    doc
+}
+
+#[test]
+fn the_tables_of_the_committed_spec_are_the_crate_s() {
+    assert_eq!(tables_of(&committed()), Tables::current());
+}
+
+#[test]
+fn the_tables_follow_the_spec_and_compare_bounds_by_value() {
+    let t = tables_of(&varied());
+    let repeat = t.field("RunAgentTestsRequestModel", "repeat_count");
+    assert_eq!((repeat.minimum, repeat.maximum), (Some(1), Some(20)));
+    assert!(
+        t.parameter("list_tests", "sort_mode")
+            .string_values()
+            .contains(&"recently_run")
+    );
+    // `50.0` in the spec is the integer 50; a bound that is no whole number is left out.
+    let mut doc = committed();
+    let turns = &mut doc["components"]["schemas"]["CreateSimulationTestRequest"]["properties"]["simulation_max_turns"];
+    turns["maximum"] = json!(50.0);
+    turns["minimum"] = json!(0.5);
+    let turns = tables_of(&doc).field("CreateSimulationTestRequest", "simulation_max_turns");
+    assert_eq!((turns.minimum, turns.maximum), (None, Some(50)));
+    // A new operation is in the operations table, with its path parameters.
+    let mut doc = committed();
+    doc["paths"]["/v1/convai/test-invocations/{test_invocation_id}/runs/{run_id}"] = json!({
+        "get": {"operationId": "get_test_run", "parameters": [
+            {"name": "test_invocation_id", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}}
+        ], "responses": {}}
+    });
+    let op = tables_of(&doc).operation("get_test_run").cloned().unwrap();
+    assert_eq!(op.method, "GET");
+    assert_eq!(op.path_parameters, ["test_invocation_id", "run_id"]);
+    assert_eq!(op.body, None);
+    assert!(
+        build_script::spec_tables("{nope")
+            .unwrap_err()
+            .contains("not valid JSON")
+    );
+}
+
+/// The proof that nothing of the spec is restated by hand: a spec where `repeat_count`'s
+/// maximum is 20 and `sort_mode` has a new value, fed to the fake and to the program's
+/// command line with no other change, moves both.
+#[tokio::test]
+async fn a_varied_spec_moves_the_fake_and_the_command_line() {
+    use elevenlabs_agent_tests::fake::FakeServer;
+    use elevenlabs_agent_tests::types::{ListTestsSortMode, SingleTestRunRequestModel};
+    use std::num::NonZeroU64;
+    use std::time::Duration;
+
+    let varied = tables_of(&varied());
+    for (tables, max) in [(Tables::current(), 50u64), (varied, 20)] {
+        let server = FakeServer::builder()
+            .spec_tables(tables)
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let agent = server.demo_agent_id().unwrap().to_owned();
+        let test = server.attached_tests(&agent)[0].clone();
+        let run = |repeat: u64| {
+            let (client, agent, test) = (client.clone(), agent.clone(), test.clone());
+            async move {
+                let tests: Vec<SingleTestRunRequestModel> = vec![
+                    SingleTestRunRequestModel::builder()
+                        .test_id(test)
+                        .try_into()
+                        .unwrap(),
+                ];
+                client
+                    .run_tests()
+                    .agent_id(agent)
+                    .body_map(|b| {
+                        b.tests(tests)
+                            .repeat_count(NonZeroU64::new(repeat).unwrap())
+                    })
+                    .send()
+                    .await
+            }
+        };
+        let at_max = tokio::time::timeout(Duration::from_secs(30), run(max))
+            .await
+            .unwrap();
+        assert_eq!(at_max.unwrap().repeat_count, max as i64);
+        let over = tokio::time::timeout(Duration::from_secs(30), run(max + 1))
+            .await
+            .unwrap()
+            .unwrap_err();
+        match elevenlabs_agent_tests::Error::from(over) {
+            elevenlabs_agent_tests::Error::Validation { body } => {
+                let text = serde_json::to_string(&body).unwrap();
+                assert!(
+                    text.contains("repeat_count")
+                        && text.contains(&format!("less than or equal to {max}")),
+                    "{text}"
+                );
+            }
+            other => panic!("expected a 422 at {}, got {other}", max + 1),
+        }
+
+        // The new sort mode: accepted by the fake fed the varied spec, a 422 otherwise.
+        let listed = tokio::time::timeout(
+            Duration::from_secs(30),
+            client
+                .list_tests()
+                .sort_mode(ListTestsSortMode::from("recently_run"))
+                .send(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(listed.is_ok(), max == 20, "{listed:?}");
+
+        // The command line refuses --repeat above the spec's maximum, and says which.
+        #[cfg(feature = "cli")]
+        {
+            let parse = |n: u64| {
+                args::command(tables).try_get_matches_from([
+                    "elevenlabs-tests".to_owned(),
+                    "run".to_owned(),
+                    "--repeat".to_owned(),
+                    n.to_string(),
+                ])
+            };
+            assert!(parse(max).is_ok());
+            let err = parse(max + 1).unwrap_err().to_string();
+            assert!(err.contains(&format!("1..={max}")), "{err}");
+        }
+    }
+}

@@ -1,9 +1,11 @@
-//! The command line: clap's derive structs, and the parsers of durations and dates.
+//! The command line: clap's derive structs, the facts of the spec they take at run time
+//! ([`command`]), and the parsers of durations and dates.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use elevenlabs_agent_tests::spec::{Facts, Tables};
 
 /// What the exit codes mean; shown at the end of every `--help`.
 pub const EXIT_CODES: &str = "\
@@ -113,7 +115,7 @@ pub struct Listing {
     /// Stop after N items (default: all).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
-    /// Items per request (the API accepts 1..=100; default 30).
+    /// Items per request (default: the API's). Its bounds are the spec's (see [`command`]).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub page_size: Option<u64>,
 }
@@ -140,7 +142,8 @@ pub struct RunArgs {
     /// A test to run (repeatable); default: the tests attached to the agent.
     #[arg(long = "test", value_name = "TEST_ID")]
     pub tests: Vec<String>,
-    /// Run each test N times (the API groups the results).
+    /// Run each test N times (the API groups the results). Its bounds are the spec's (see
+    /// [`command`]).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub repeat: Option<u64>,
     /// Run on this branch of the agent (default: its main branch).
@@ -221,6 +224,61 @@ pub struct ReportArgs {
     /// The HTML file to write.
     #[arg(long, value_name = "FILE")]
     pub html: PathBuf,
+}
+
+/// The command line with what the spec says of the flags that stand for its parameters:
+/// `--repeat` takes `repeat_count`'s bounds, `--page-size` each listing's `page_size` bounds,
+/// and their help says which (`tables`: [`Tables::current`], or a varied spec's in tests).
+pub fn command(tables: &Tables) -> clap::Command {
+    let repeat = tables
+        .operation("run_tests")
+        .and_then(|op| op.body.as_deref())
+        .map(|schema| tables.field(schema, "repeat_count"))
+        .unwrap_or_default();
+    let listing = |name: &str, sub: clap::Command| {
+        let facts = tables.parameter(name, "page_size");
+        sub.mut_arg("page_size", |a| {
+            a.value_parser(clap::value_parser!(u64).range(range(&facts)))
+                .help(format!(
+                    "Items per request ({}; default {})",
+                    bounds_text(&facts),
+                    facts
+                        .default
+                        .map_or_else(|| "none".to_owned(), |d| d.to_string())
+                ))
+        })
+    };
+    Cli::command()
+        .mut_subcommand("run", |run| {
+            run.mut_arg("repeat", |a| {
+                a.value_parser(clap::value_parser!(u64).range(range(&repeat)))
+                    .help(format!(
+                        "Run each test N times ({}; the API groups the results)",
+                        bounds_text(&repeat)
+                    ))
+            })
+        })
+        .mut_subcommand("tests", |c| {
+            c.mut_subcommand("list", |l| listing("list_tests", l))
+        })
+        .mut_subcommand("invocations", |c| {
+            c.mut_subcommand("list", |l| listing("list_test_invocations", l))
+        })
+}
+
+/// The spec's `minimum..=maximum` of a positive count (at least 1 when it says nothing).
+fn range(facts: &Facts) -> std::ops::RangeInclusive<u64> {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    count(facts.minimum.unwrap_or(1)).max(1)..=facts.maximum.map_or(u64::MAX, count)
+}
+
+/// `the API accepts 1..=50`, or what is known of it.
+fn bounds_text(facts: &Facts) -> String {
+    let r = range(facts);
+    match facts.maximum {
+        Some(_) => format!("the API accepts {}..={}", r.start(), r.end()),
+        None => format!("at least {}", r.start()),
+    }
 }
 
 /// `300ms`, `5s`, `10m`, `1h`, `1d`; a bare number is seconds. Also sums like `1m30s`.
@@ -307,5 +365,6 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+        command(Tables::current()).debug_assert();
     }
 }

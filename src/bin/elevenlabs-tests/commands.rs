@@ -4,8 +4,10 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use elevenlabs_agent_tests::prelude::*;
+use elevenlabs_agent_tests::spec::Tables;
 use elevenlabs_agent_tests::types::{
-    CreateTestBody, GetTestSuiteInvocationResponseModel, SingleTestRunRequestModel, TestRunStatus,
+    AttachedTestModel, CreateTestBody, GetTestSuiteInvocationResponseModel,
+    SingleTestRunRequestModel, TestRunStatus,
 };
 
 use crate::args::{
@@ -44,11 +46,14 @@ fn show_invocation(
     }
 }
 
-/// The page size to ask for: `--page-size`, or `--limit` when it is below a page.
-fn page_size(listing: &Listing) -> Option<u64> {
+/// The page size to ask listing `operation_id` for: `--page-size`, or `--limit` when it is
+/// below the API's default page (the spec's `page_size` default; none: every limit is asked
+/// for).
+fn page_size(tables: &Tables, operation_id: &str, listing: &Listing) -> Option<u64> {
+    let default = tables.int_default(operation_id, "page_size");
     match (listing.page_size, listing.limit) {
         (Some(p), _) => Some(p),
-        (None, Some(l)) if l < 30 => Some(l),
+        (None, Some(l)) if default.is_none_or(|d| i64::try_from(l).is_ok_and(|l| l < d)) => Some(l),
         _ => None,
     }
 }
@@ -81,7 +86,7 @@ pub async fn tests(
             if let Some(folder) = folder {
                 request = request.parent_folder_id(folder);
             }
-            if let Some(p) = page_size(&listing) {
+            if let Some(p) = page_size(Tables::current(), "list_tests", &listing) {
                 request = request.page_size(p);
             }
             print_listing(
@@ -200,33 +205,22 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Outcome {
             .send()
             .await?
             .into_inner();
-        let attached = agent_config
-            .platform_settings
-            .and_then(|p| p.testing)
-            .map(|t| t.attached_tests)
-            .unwrap_or_default();
+        let attached = agent_config.attached_tests();
         if attached.is_empty() {
             return Err(Failure::Usage(format!(
                 "agent {agent} has no tests attached; attach some or pass --test TEST_ID"
             )));
         }
-        attached
-            .into_iter()
-            .map(|t| SingleTestRunRequestModel {
-                test_id: t.test_id,
-                workflow_node_id: t.workflow_node_id,
-                root_folder_id: None,
-                root_folder_name: None,
-            })
-            .collect()
+        attached.iter().map(Into::into).collect()
     } else {
+        // A test named on the command line runs as if attached, on no workflow node.
         args.tests
             .iter()
-            .map(|id| SingleTestRunRequestModel {
-                test_id: id.clone(),
-                workflow_node_id: None,
-                root_folder_id: None,
-                root_folder_name: None,
+            .map(|id| {
+                SingleTestRunRequestModel::from(&AttachedTestModel {
+                    test_id: id.clone(),
+                    workflow_node_id: None,
+                })
             })
             .collect()
     };
@@ -377,7 +371,7 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
             if let Some(agent) = agent {
                 request = request.agent_id(agent);
             }
-            if let Some(p) = page_size(&listing) {
+            if let Some(p) = page_size(Tables::current(), "list_test_invocations", &listing) {
                 request = request.page_size(p);
             }
             print_listing(
@@ -525,20 +519,38 @@ pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> Outcome {
 mod tests {
     use super::page_size;
     use crate::args::Listing;
+    use elevenlabs_agent_tests::spec::Tables;
 
     #[test]
     fn a_small_limit_is_one_page_and_page_size_wins() {
-        let size = |p, l| {
-            page_size(&Listing {
-                limit: l,
-                page_size: p,
-            })
+        let tables = Tables::current();
+        let default = tables
+            .int_default("list_test_invocations", "page_size")
+            .unwrap() as u64;
+        for op in ["list_tests", "list_test_invocations"] {
+            let size = |p, l| {
+                page_size(
+                    tables,
+                    op,
+                    &Listing {
+                        limit: l,
+                        page_size: p,
+                    },
+                )
+            };
+            assert_eq!(size(Some(7), Some(3)), Some(7));
+            assert_eq!(size(None, Some(default - 1)), Some(default - 1));
+            // From the API's default page on, the default is asked for.
+            assert_eq!(size(None, Some(default)), None);
+            assert_eq!(size(None, Some(500)), None);
+            assert_eq!(size(None, None), None);
+        }
+        // A spec without a default: every limit is asked for.
+        let none = Tables::default();
+        let listing = Listing {
+            limit: Some(500),
+            page_size: None,
         };
-        assert_eq!(size(Some(7), Some(3)), Some(7));
-        assert_eq!(size(None, Some(29)), Some(29));
-        // From the API's default page (30) on, the default is asked for.
-        assert_eq!(size(None, Some(30)), None);
-        assert_eq!(size(None, Some(500)), None);
-        assert_eq!(size(None, None), None);
+        assert_eq!(page_size(&none, "list_tests", &listing), Some(500));
     }
 }

@@ -24,7 +24,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::FromArgMatches;
+use elevenlabs_agent_tests::spec::Tables;
 
 use crate::args::{Cli, Command};
 use crate::commands::Ctx;
@@ -32,9 +33,10 @@ use crate::failure::{EXIT_ERROR, Failure};
 
 fn main() -> ExitCode {
     // clap exits 2 on usage errors, 0 for --help and --version.
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&args::command(Tables::current()).get_matches())
+        .unwrap_or_else(|e| e.exit());
     if let Command::Completions { shell } = cli.command {
-        let mut command = Cli::command();
+        let mut command = args::command(Tables::current());
         clap_complete::generate(shell, &mut command, "elevenlabs-tests", &mut io::stdout());
         return ExitCode::SUCCESS;
     }

@@ -160,13 +160,16 @@ pub fn print_invocation(
     Ok(())
 }
 
-/// `3 passed, 1 failed, 0 pending` (and other statuses, when any).
+/// `3 passed, 1 failed, 0 pending` (and cancelled and unknown statuses, when any).
 pub fn counts_line(outcome: &elevenlabs_agent_tests::outcome::Outcome) -> String {
     let mut line = format!(
         "{} passed, {} failed, {} pending",
         outcome.passed, outcome.failed, outcome.pending
     );
-    for (status, n) in &outcome.other {
+    if outcome.cancelled > 0 {
+        line.push_str(&format!(", {} cancelled", outcome.cancelled));
+    }
+    for (status, n) in &outcome.unknown {
         line.push_str(&format!(", {n} {status}"));
     }
     line

@@ -8,9 +8,8 @@ use serde_json::{Value, json};
 use super::Ctx;
 use crate::fake::cursor::{decode_cursor, encode_cursor};
 use crate::fake::http::{
-    Bound, Resp, api_error, json_response, not_found, ok, param, params, parse_body,
-    parse_bool_param, parse_enum_param, parse_int_param, parse_tagged_body, query_error,
-    unprocessable, verr,
+    Resp, api_error, json_response, not_found, ok, param, params, parse_body, parse_bool_param,
+    parse_enum_param, parse_int_param, parse_tagged_body, query_error, unprocessable, verr,
 };
 use crate::fake::state::{Entity, Kind};
 use crate::fake::suites::{split_create, split_definition};
@@ -18,52 +17,31 @@ use crate::types::{
     BodyBulkMoveTestsToFolderV1ConvaiAgentTestingBulkMovePost as BulkMoveBody,
     CreateAgentTestResponseModel, CreateTestBody, GetTestsPageResponseModel,
     GetTestsSummariesByIdsResponseModel, ListTestsByIdsRequestModel, ListTestsSortMode,
-    TestSharingMode, TestType, UpdateTestBody,
+    TestSharingMode, UpdateTestBody,
 };
-
-/// The API's `page_size` default.
-const DEFAULT_PAGE_SIZE: i64 = 30;
-/// The kinds a test body may have.
-const KINDS: &[&str] = &["llm", "tool", "simulation"];
-
-/// The spec's bounds on a test body of kind `tag`.
-fn test_rules(tag: &str) -> Vec<(&'static str, Bound)> {
-    let mut rules = vec![("chat_history", Bound::Items(0, 200))];
-    match tag {
-        "llm" => {
-            rules.push(("success_examples", Bound::Items(0, 5)));
-            rules.push(("failure_examples", Bound::Items(0, 5)));
-        }
-        "simulation" => {
-            rules.push(("simulation_max_turns", Bound::Int(1, 50)));
-            rules.push(("success_conditions", Bound::Items(0, 30)));
-        }
-        _ => {}
-    }
-    rules
-}
 
 /// `GET /agent-testing`: filters, sort, cursor pagination.
 pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let q = ctx.query;
     let mut errors = Vec::new();
+    // Without a default in the spec, a page is everything.
     let page_size = parse_int_param(
-        "list_tests",
+        &ctx.param_facts("page_size"),
         "page_size",
         param(q, "page_size"),
-        DEFAULT_PAGE_SIZE,
     )
     .unwrap_or_else(|e| {
         errors.push(e);
-        DEFAULT_PAGE_SIZE
-    });
+        None
+    })
+    .unwrap_or(i64::MAX);
     let search = param(q, "search")
         .filter(|s| !s.is_empty())
         .map(str::to_lowercase);
     let parent = param(q, "parent_folder_id").filter(|s| !s.is_empty());
     let mut types: Vec<&str> = Vec::new();
     for (i, raw) in params(q, "types").into_iter().enumerate() {
-        match parse_enum_param("types", raw, TestType::KNOWN) {
+        match parse_enum_param("types", raw, &ctx.param_values("types")) {
             Ok(t) => types.push(t),
             Err(mut e) => {
                 e["loc"] = json!(["query", "types", i]);
@@ -76,16 +54,19 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
             errors.push(e);
             None
         });
-    let sort = param(q, "sort_mode").unwrap_or("default");
-    let sort = parse_enum_param("sort_mode", sort, ListTestsSortMode::KNOWN).unwrap_or_else(|e| {
-        errors.push(e);
-        "default"
-    });
-    let sharing = param(q, "sharing_mode").unwrap_or("all");
-    let sharing =
-        parse_enum_param("sharing_mode", sharing, TestSharingMode::KNOWN).unwrap_or_else(|e| {
+    let sort_default = ctx.str_default("sort_mode");
+    let sort = param(q, "sort_mode").unwrap_or(&sort_default);
+    let sort =
+        parse_enum_param("sort_mode", sort, &ctx.param_values("sort_mode")).unwrap_or_else(|e| {
             errors.push(e);
-            "all"
+            &sort_default
+        });
+    let sharing_default = ctx.str_default("sharing_mode");
+    let sharing = param(q, "sharing_mode").unwrap_or(&sharing_default);
+    let sharing = parse_enum_param("sharing_mode", sharing, &ctx.param_values("sharing_mode"))
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            &sharing_default
         });
     let mut sorted_types = types.clone();
     sorted_types.sort_unstable();
@@ -121,7 +102,8 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     } else {
         types.contains(&"folder")
     };
-    let folders_first = sort == "folders_first";
+    let folders_first = sort.parse() == Ok(ListTestsSortMode::FoldersFirst);
+    let shared_with_me = sharing.parse() == Ok(TestSharingMode::SharedWithMe);
     let store = ctx.store();
     let key = |e: &Entity| -> u64 {
         let group = u64::from(folders_first && e.is_folder());
@@ -130,7 +112,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let keep = |e: &Entity| -> bool {
         let kind_ok = match &e.test {
             None => with_folders,
-            Some((kind, _)) => types.is_empty() || types.contains(&kind.tag()),
+            Some((kind, _)) => types.is_empty() || types.contains(&kind.tag().as_str()),
         };
         let search_ok = search
             .as_deref()
@@ -140,7 +122,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
             Some("root") => e.parent.is_none(),
             Some(p) => e.parent.as_deref() == Some(p),
         };
-        let sharing_ok = sharing != "shared_with_me" || e.shared;
+        let sharing_ok = !shared_with_me || e.shared;
         kind_ok && search_ok && parent_ok && sharing_ok
     };
     let mut matching: Vec<&Entity> = store.entities.values().filter(|e| keep(e)).collect();
@@ -166,7 +148,9 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
 
 /// `POST /agent-testing/create`.
 pub(crate) fn create(ctx: &Ctx<'_>) -> Resp {
-    let (body, _, _) = match parse_tagged_body::<CreateTestBody>(ctx.body, KINDS, &test_rules) {
+    let (body, _, _) = match parse_tagged_body::<CreateTestBody>(ctx.body, &ctx.kinds(), &|tag| {
+        ctx.kind_rules(tag)
+    }) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -201,7 +185,9 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
 
 /// `PUT /agent-testing/{id}`: replaces the test (its kind cannot change).
 pub(crate) fn update(ctx: &Ctx<'_>, id: &str) -> Resp {
-    let (body, tag, _) = match parse_tagged_body::<UpdateTestBody>(ctx.body, KINDS, &test_rules) {
+    let (body, tag, _) = match parse_tagged_body::<UpdateTestBody>(ctx.body, &ctx.kinds(), &|tag| {
+        ctx.kind_rules(tag)
+    }) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -254,7 +240,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>, id: &str) -> Resp {
 /// `POST /agent-testing/summaries`: the summaries of the known ids (unknown ids are left
 /// out); duplicates are a 422.
 pub(crate) fn summaries(ctx: &Ctx<'_>) -> Resp {
-    let (body, raw) = match parse_body::<ListTestsByIdsRequestModel>(ctx.body, &[]) {
+    let (body, raw) = match parse_body::<ListTestsByIdsRequestModel>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -280,10 +266,7 @@ pub(crate) fn summaries(ctx: &Ctx<'_>) -> Resp {
 /// `POST /agent-testing/bulk-move`: `200 {}`; moving a folder into itself or one of its
 /// subfolders is `409 invalid_move`.
 pub(crate) fn bulk_move(ctx: &Ctx<'_>) -> Resp {
-    let (body, _) = match parse_body::<BulkMoveBody>(
-        ctx.body,
-        &[("entity_ids", Bound::Items(1, usize::MAX))],
-    ) {
+    let (body, _) = match parse_body::<BulkMoveBody>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -4,7 +4,7 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::Ctx;
-use crate::fake::http::{Bound, Resp, json_response, not_found, ok, param, parse_body};
+use crate::fake::http::{Resp, json_response, not_found, ok, param, parse_body};
 use crate::fake::state::{RunSpec, creator_access, detail_extras};
 use crate::types::{
     AgentPlatformSettingsResponseModel, AgentTestingSettings, AttachedTestModel,
@@ -84,11 +84,7 @@ pub(crate) fn run_tests(ctx: &Ctx<'_>, agent_id: &str) -> Resp {
     if ctx.store().agent(agent_id).is_none() {
         return not_found("agent", agent_id);
     }
-    let rules = [
-        ("repeat_count", Bound::Int(1, 50)),
-        ("tests", Bound::Items(1, 5000)),
-    ];
-    let (body, _) = match parse_body::<RunAgentTestsRequestModel>(ctx.body, &rules) {
+    let (body, _) = match parse_body::<RunAgentTestsRequestModel>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -116,7 +112,8 @@ pub(crate) fn run_tests(ctx: &Ctx<'_>, agent_id: &str) -> Resp {
             workflow_node_id: t.workflow_node_id,
         })
         .collect();
-    let repeat = body.repeat_count.get().min(50) as i64;
+    // Within the spec's `maximum` (checked above).
+    let repeat = i64::try_from(body.repeat_count.get()).unwrap_or(i64::MAX);
     let (invocation, submitted) = store.run_tests(agent_id, body.branch_id, specs, repeat);
     // As of the submission: every run pending, even with a zero run duration.
     let mut json = serde_json::to_value(invocation.detail(submitted)).unwrap_or(Value::Null);

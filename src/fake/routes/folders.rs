@@ -15,7 +15,7 @@ use crate::types::{
 
 /// `POST /agent-testing/folders`.
 pub(crate) fn create(ctx: &Ctx<'_>) -> Resp {
-    let (body, _) = match parse_body::<CreateBody>(ctx.body, &[]) {
+    let (body, _) = match parse_body::<CreateBody>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -44,7 +44,7 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
 
 /// `PATCH /agent-testing/folders/{id}`: renames.
 pub(crate) fn update(ctx: &Ctx<'_>, id: &str) -> Resp {
-    let (body, _) = match parse_body::<UpdateBody>(ctx.body, &[]) {
+    let (body, _) = match parse_body::<UpdateBody>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -8,8 +8,7 @@ use tokio::time::Instant;
 use super::Ctx;
 use crate::fake::cursor::{decode_cursor, encode_cursor};
 use crate::fake::http::{
-    Bound, Resp, json_response, not_found, param, parse_body, parse_int_param, query_error,
-    unprocessable,
+    Resp, json_response, not_found, param, parse_body, parse_int_param, query_error, unprocessable,
 };
 use crate::fake::state::{
     Definition, Invocation, Kind, Outcome, Progress, detail_extras, schedule, summary_extras,
@@ -18,9 +17,6 @@ use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
     TestInvocationSummaryResponseModel, UpdateTestInvocationRequestModel,
 };
-
-/// The API's `page_size` default (the spec's `default: 30`).
-pub(crate) const DEFAULT_PAGE_SIZE: i64 = 30;
 
 /// `GET /test-invocations`: newest first, the created invocations before the seeded ones;
 /// counts as of this request.
@@ -31,16 +27,17 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let cursor = param(query, "cursor").filter(|c| !c.is_empty());
     // FastAPI reports every invalid parameter at once.
     let mut errors = Vec::new();
+    // Without a default in the spec, a page is everything.
     let page_size = parse_int_param(
-        "list_test_invocations",
+        &ctx.param_facts("page_size"),
         "page_size",
         param(query, "page_size"),
-        DEFAULT_PAGE_SIZE,
     )
     .unwrap_or_else(|e| {
         errors.push(e);
-        DEFAULT_PAGE_SIZE
-    });
+        None
+    })
+    .unwrap_or(i64::MAX);
     let seed = ctx.shared.seed;
     // The cursor's key is the position (`seq`) of the next item: seeded invocation `i`
     // (newest first) has seq `n - 1 - i`, created invocation `j` has seq `n + j`.
@@ -126,7 +123,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
         results,
     };
     let mut body = serde_json::to_value(&body).unwrap_or(Value::Null);
-    with_nulls(&mut body);
+    with_nulls(ctx.tables(), &mut body);
     if let Some(Value::Array(items)) = body.get_mut("results") {
         items.iter_mut().for_each(summary_extras);
     }
@@ -140,24 +137,22 @@ enum Source {
 }
 
 /// FastAPI serialises `None` as `null` rather than leaving the key out; the generated types
-/// skip `None`, so put the nulls back for the nullable fields the spec declares.
-fn with_nulls(page: &mut Value) {
-    fn fill(object: &mut Value, keys: &[&str]) {
+/// skip `None`, so put the nulls back for the fields the spec declares nullable: of the page,
+/// of each summary and of its access info.
+fn with_nulls(tables: &crate::spec::Tables, page: &mut Value) {
+    let fill = |object: &mut Value, schema: &str| {
         if let Value::Object(map) = object {
-            for key in keys {
-                map.entry(*key).or_insert(Value::Null);
+            for field in tables.fields_of(schema).filter(|f| f.facts.nullable) {
+                map.entry(field.field.clone()).or_insert(Value::Null);
             }
         }
-    }
-    fill(page, &["next_cursor"]);
+    };
+    fill(page, "GetTestInvocationsPageResponseModel");
     if let Some(Value::Array(results)) = page.get_mut("results") {
         for item in results {
-            fill(item, &["access_info", "agent_id", "branch_id"]);
+            fill(item, "TestInvocationSummaryResponseModel");
             if let Some(access) = item.get_mut("access_info").filter(|a| a.is_object()) {
-                fill(
-                    access,
-                    &["access_source", "anonymous_access_level_override"],
-                );
+                fill(access, "ResourceAccessInfo");
             }
         }
     }
@@ -222,10 +217,11 @@ pub(crate) fn cancel(ctx: &Ctx<'_>, id: &str) -> Resp {
 /// `PATCH /test-invocations/{id}`: sets the user-provided name (`null` restores the
 /// generated title); answers the invocation.
 pub(crate) fn rename(ctx: &Ctx<'_>, id: &str) -> Resp {
-    let (body, _) = match parse_body::<UpdateTestInvocationRequestModel>(ctx.body, &[]) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+    let (body, _) =
+        match parse_body::<UpdateTestInvocationRequestModel>(ctx.body, &ctx.body_rules()) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
     let mut store = ctx.store();
     let Some(invocation) = live(ctx, &mut store, id) else {
         return not_found("test_invocation", id);
@@ -244,10 +240,7 @@ type CurrentTest = (String, Kind, Definition);
 /// the run duration, with the outcome of the rule for the test's current name (a `[flaky]`
 /// test passes: a resubmit is not its first run). `200 {}`.
 pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
-    let (body, _) = match parse_body::<ResubmitTestsRequestModel>(
-        ctx.body,
-        &[("test_run_ids", Bound::Items(1, 5000))],
-    ) {
+    let (body, _) = match parse_body::<ResubmitTestsRequestModel>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
         Err(r) => return r,
     };

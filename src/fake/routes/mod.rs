@@ -9,11 +9,15 @@ pub(crate) mod invocations;
 use std::sync::MutexGuard;
 
 use super::Shared;
+use super::http::Bound;
 use super::state::Store;
+use crate::spec::{Facts, Tables};
 
 /// What a handler sees of a request.
 pub(crate) struct Ctx<'a> {
     pub(crate) shared: &'a Shared,
+    /// The spec's id of the operation the request was routed to.
+    pub(crate) operation: &'a str,
     pub(crate) query: &'a [(String, String)],
     pub(crate) body: &'a [u8],
 }
@@ -24,4 +28,88 @@ impl Ctx<'_> {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.shared.store.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The spec's facts the fake runs by.
+    pub(crate) fn tables(&self) -> &'static Tables {
+        self.shared.tables
+    }
+
+    /// What the spec says of the operation's parameter `name`.
+    pub(crate) fn param_facts(&self, name: &str) -> Facts {
+        self.tables().parameter(self.operation, name)
+    }
+
+    /// The string values the spec allows for the operation's parameter `name`.
+    pub(crate) fn param_values(&self, name: &str) -> Vec<&'static str> {
+        let tables = self.tables();
+        tables
+            .parameters
+            .iter()
+            .find(|p| p.operation_id == self.operation && p.name == name)
+            .map(|p| p.facts.string_values())
+            .unwrap_or_default()
+    }
+
+    /// The spec's default of the operation's string parameter `name` (`""` when it has none).
+    pub(crate) fn str_default(&self, name: &str) -> String {
+        self.tables()
+            .str_default(self.operation, name)
+            .unwrap_or_default()
+    }
+
+    /// The component schema of the operation's body.
+    fn body_schema(&self) -> Option<&'static str> {
+        self.tables().operation(self.operation)?.body.as_deref()
+    }
+
+    /// The spec's bounds on the top-level fields of the operation's body.
+    pub(crate) fn body_rules(&self) -> Vec<(&'static str, Bound)> {
+        self.body_schema()
+            .map(|schema| bounds(self.tables(), schema))
+            .unwrap_or_default()
+    }
+
+    /// The tags of the operation's body when it is a discriminated union (the test kinds).
+    pub(crate) fn kinds(&self) -> Vec<&'static str> {
+        let tables = self.tables();
+        self.body_schema()
+            .and_then(|schema| tables.union(schema))
+            .map(|u| u.variants.iter().map(|v| v.tag.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The spec's bounds on the top-level fields of the kind `tag` of the operation's body.
+    pub(crate) fn kind_rules(&self, tag: &str) -> Vec<(&'static str, Bound)> {
+        let tables = self.tables();
+        self.body_schema()
+            .and_then(|schema| tables.union(schema))
+            .and_then(|u| u.variants.iter().find(|v| v.tag == tag))
+            .map(|v| bounds(tables, &v.schema))
+            .unwrap_or_default()
+    }
+}
+
+/// The bounds the spec puts on the top-level fields of `schema`: `minimum`/`maximum` of an
+/// integer, `minItems`/`maxItems` of an array.
+fn bounds(tables: &'static Tables, schema: &str) -> Vec<(&'static str, Bound)> {
+    let mut rules = Vec::new();
+    for field in tables.fields_of(schema) {
+        let f = &field.facts;
+        if f.minimum.is_some() || f.maximum.is_some() {
+            rules.push((
+                field.field.as_str(),
+                Bound::Int(f.minimum.unwrap_or(i64::MIN), f.maximum.unwrap_or(i64::MAX)),
+            ));
+        }
+        if f.min_items.is_some() || f.max_items.is_some() {
+            let count = |n: Option<u64>, none: usize| {
+                n.map_or(none, |n| usize::try_from(n).unwrap_or(usize::MAX))
+            };
+            rules.push((
+                field.field.as_str(),
+                Bound::Items(count(f.min_items, 0), count(f.max_items, usize::MAX)),
+            ));
+        }
+    }
+    rules
 }
