@@ -2,7 +2,11 @@
 //! latency, injected faults) and the routing table.
 
 use std::convert::Infallible;
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::{Either, select};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -11,22 +15,33 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::faults::failure_detail;
 use super::http::{Resp, json_response};
 use super::routes::{Ctx, agent_testing, agents, folders, invocations};
-use super::{RecordedRequest, Shared};
+use super::{RecordedRequest, ServedRequest, Shared};
 
 /// Request bodies larger than this are refused with `413`.
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
-/// Accepts connections until the task is aborted; one task per connection. Aborting this task
-/// drops the `JoinSet`, which aborts every connection task too.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until `stop` turns `true` (or the task is aborted); one task per
+/// connection. On `stop` it closes the listener, lets each connection answer the request it is
+/// serving and close, and returns once they all have. Aborting this task drops the `JoinSet`,
+/// which aborts every connection task too.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
-        let stream = match listener.accept().await {
+        let accepted = match select(pin!(listener.accept()), pin!(stopped(&mut stop))).await {
+            Either::Left((accepted, _)) => accepted,
+            Either::Right(_) => break,
+        };
+        let stream = match accepted {
             Ok((stream, _)) => stream,
             // Out of file descriptors and the like: wait a little instead of spinning.
             Err(_) => {
@@ -38,22 +53,40 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         while connections.try_join_next().is_some() {}
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        let mut stop = stop.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(handle(&shared, req).await) }
             });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = pin!(connection);
             // A client that goes away mid-request is not the fake's problem.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            let closed = match select(connection.as_mut(), pin!(stopped(&mut stop))).await {
+                Either::Left(_) => true,
+                Either::Right(_) => false,
+            };
+            if !closed {
+                // Finishes the request in flight, if any, then closes.
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
         });
     }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Resolves once `stop` is `true` (or its sender is gone: the server is being dropped).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// Handles one request: reads the body, then latency, injected failures, routing, auth and
 /// the endpoint, in that order; records it with the status answered.
 async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
+    let started = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
@@ -118,20 +151,32 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         }
     };
 
-    shared
-        .log
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(RecordedRequest {
+    let status = response.status().as_u16();
+    if let Some(observer) = &shared.on_request {
+        observer.call(&ServedRequest {
             method: method.as_str().to_owned(),
-            path,
-            query,
-            headers,
-            body: body
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default(),
-            status: response.status().as_u16(),
+            path: path.clone(),
+            query: query.clone(),
+            status,
+            elapsed: started.elapsed(),
         });
+    }
+    if shared.record {
+        shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(RecordedRequest {
+                method: method.as_str().to_owned(),
+                path,
+                query,
+                headers,
+                body: body
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default(),
+                status,
+            });
+    }
     response
 }
 
