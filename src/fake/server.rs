@@ -362,7 +362,100 @@ fn route(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::FakeServer;
     use crate::fake::http::parse_int_param;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn shutdown_answers_the_request_in_flight_then_refuses_connections() {
+        let server = FakeServer::start().await.unwrap();
+        server.set_latency(Duration::from_millis(300));
+        let client = server
+            .client_builder()
+            .retry(crate::RetryPolicy::disabled())
+            .build()
+            .unwrap();
+        let addr = server.addr();
+        let in_flight = tokio::spawn({
+            let client = client.clone();
+            async move { client.list_tests().page_size(1).send().await }
+        });
+        // An idle keep-alive connection does not hold the shutdown up.
+        let idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        tokio::time::timeout(LIMIT, server.shutdown())
+            .await
+            .expect("the shutdown ends");
+        // It waited for the request's latency.
+        assert!(
+            started.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            started.elapsed()
+        );
+        let page = tokio::time::timeout(LIMIT, in_flight)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.expect("answered").tests.len(), 1);
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+        drop(idle);
+    }
+
+    #[tokio::test]
+    async fn the_observer_sees_each_request_even_when_none_is_recorded() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let server = FakeServer::builder()
+            .record_requests(false)
+            .on_request({
+                let seen = seen.clone();
+                move |r| seen.lock().unwrap().push(r.clone())
+            })
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let _ = client.list_tests().page_size(3).send().await.unwrap();
+        let _ = client.get_test().test_id("nope").send().await.unwrap_err();
+        assert!(server.requests().is_empty());
+        assert_eq!(server.request_count(), 0);
+        let seen = seen.lock().unwrap().clone();
+        let shown: Vec<(&str, &str, u16)> = seen
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("GET", "/v1/convai/agent-testing", 200),
+                ("GET", "/v1/convai/agent-testing/nope", 404)
+            ]
+        );
+        assert_eq!(seen[0].query, [("page_size".to_owned(), "3".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn host_and_port_are_where_it_listens() {
+        let free = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        let host = std::net::IpAddr::from([127, 0, 0, 2]);
+        let server = FakeServer::builder()
+            .host(host)
+            .port(port)
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(server.addr(), std::net::SocketAddr::new(host, port));
+        assert_eq!(server.url(), format!("http://127.0.0.2:{port}"));
+        let again = FakeServer::builder().host(host).port(port).start().await;
+        assert_eq!(again.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+        let default = FakeServer::start().await.unwrap();
+        assert_eq!(default.addr().ip(), std::net::IpAddr::from([127, 0, 0, 1]));
+    }
 
     #[test]
     fn page_size_validation_matches_pydantic() {
