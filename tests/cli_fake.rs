@@ -464,7 +464,7 @@ fn a_log_in_a_missing_directory_is_exit_3_naming_it() {
 
 #[tokio::test]
 async fn a_request_in_flight_is_answered_before_the_server_stops() {
-    let mut served = Served::start(&["fake", "--port", "0", "--latency", "1s"]);
+    let mut served = Served::start(&["fake", "--port", "0", "--latency", "1s", "--log", "-"]);
     let (url, key, _) = listening(&served.first_line());
     let client = client(&url, &key);
     let request = tokio::spawn(async move { client.list_tests().page_size(1).send().await });
@@ -482,6 +482,10 @@ async fn a_request_in_flight_is_answered_before_the_server_stops() {
         summary(&stderr).ends_with(": 1 request served (0 answered 4xx or 5xx)"),
         "{stderr}"
     );
+    // Its log line, written after the signal, before the exit.
+    let lines = log_lines(&stderr);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0]["ms"].as_f64().unwrap() >= 1000.0, "{stderr}");
     // Stopped: nothing listens there any more.
     let refused = bounded(self::client(&url, &key).list_tests().send()).await;
     assert!(refused.is_err());

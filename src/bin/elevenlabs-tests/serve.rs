@@ -94,21 +94,16 @@ pub async fn serve(global: &Global, args: FakeArgs) -> Result<u8, Failure> {
     drop(stdout);
 
     let mut writing = pin!(write_log(receiver, log));
-    let (signal, drained) = match select(pin!(stop), writing.as_mut()).await {
-        Either::Left((signal, _)) => (signal, false),
-        // The writer ends early only on an error (it ends without one once the server is
-        // gone, which has not happened yet).
-        Either::Right((written, _)) => {
-            written?;
-            ("the end of the request log", true)
-        }
+    let signal = match select(pin!(stop), writing.as_mut()).await {
+        Either::Left((signal, _)) => signal,
+        // The writer ends while the server runs only on an error (without one, it ends once
+        // the server is gone).
+        Either::Right((written, _)) => return written.map(|()| EXIT_OK),
     };
     let grace = args.latency.saturating_add(GRACE);
     let finished = tokio::time::timeout(grace, server.shutdown()).await.is_ok();
     // The server is gone with its observer: the log writer drains what is left and ends.
-    if !drained {
-        writing.await?;
-    }
+    writing.await?;
     if !finished {
         eprintln!(
             "note: requests still in flight {} after {signal} were dropped",
