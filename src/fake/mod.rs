@@ -96,11 +96,14 @@
 //!   client generated from upstream alone is tested against unknown fields;
 //! - **faults**, on every route: [`FakeServer::fail_next`] (429 with `Retry-After`, 5xx, ...)
 //!   and [`FakeServer::set_latency`];
-//! - every request is recorded ([`FakeServer::requests`]), body included.
+//! - every request is recorded ([`FakeServer::requests`]), body included (unless
+//!   [`FakeServerBuilder::record_requests`] is off), and [`FakeServerBuilder::on_request`]
+//!   sees each one as it is answered.
 //!
 //! The server runs on the tokio runtime of the caller: call [`FakeServer::start`] (or
 //! [`FakeServerBuilder::start`]) from within a runtime. It stops when the `FakeServer` is
-//! dropped.
+//! dropped, or gracefully with [`FakeServer::shutdown`]. It listens on `127.0.0.1` and a free
+//! port unless [`FakeServerBuilder::host`] and [`FakeServerBuilder::port`] say otherwise.
 //!
 //! ```
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -176,7 +179,7 @@ mod server;
 mod state;
 mod suites;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -228,12 +231,50 @@ pub(crate) struct Shared {
     pub(crate) seed: u64,
     pub(crate) faults: Mutex<faults::Faults>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    /// Whether requests are kept in `log`.
+    pub(crate) record: bool,
+    /// Called with each request once it is answered.
+    pub(crate) on_request: Option<RequestObserver>,
     /// Tests, folders, agents, created invocations.
     pub(crate) store: Mutex<state::Store>,
     /// The spec's facts it routes and validates by.
     pub(crate) tables: &'static crate::spec::Tables,
     /// Its routes, made from `tables`.
     pub(crate) routes: Vec<server::Route>,
+}
+
+/// What [`FakeServerBuilder::on_request`] is told about each request: no header and no body,
+/// so never the API key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServedRequest {
+    /// `GET`, ...
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// Decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// The status the fake answered.
+    pub status: u16,
+    /// From the request's head being read to its response being ready (its body read, the
+    /// latency of [`FakeServer::set_latency`] included).
+    pub elapsed: Duration,
+}
+
+/// The callback of [`FakeServerBuilder::on_request`].
+#[derive(Clone)]
+pub(crate) struct RequestObserver(Arc<dyn Fn(&ServedRequest) + Send + Sync>);
+
+impl RequestObserver {
+    pub(crate) fn call(&self, request: &ServedRequest) {
+        (self.0)(request)
+    }
+}
+
+impl std::fmt::Debug for RequestObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestObserver(..)")
+    }
 }
 
 /// One request as the fake saw it, with the status it answered.
@@ -282,6 +323,10 @@ pub struct FakeServerBuilder {
     api_key: String,
     run_duration: Duration,
     tables: &'static crate::spec::Tables,
+    host: IpAddr,
+    port: u16,
+    record: bool,
+    on_request: Option<RequestObserver>,
 }
 
 impl Default for FakeServerBuilder {
@@ -293,6 +338,10 @@ impl Default for FakeServerBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
             run_duration: DEFAULT_RUN_DURATION,
             tables: crate::spec::Tables::current(),
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            record: true,
+            on_request: None,
         }
     }
 }
@@ -349,9 +398,39 @@ impl FakeServerBuilder {
     }
 
     /// Generates the data, binds `127.0.0.1:0` and starts serving on the current tokio runtime.
+    /// The address to listen on (default `127.0.0.1`). Any other than a loopback address
+    /// lets other machines reach the fake.
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The port to listen on (default 0: a free port, see [`FakeServer::addr`]).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Whether every request is kept for [`FakeServer::requests`] (default `true`). A server
+    /// that runs for long without anyone reading them can turn this off: memory then stays
+    /// flat, and [`FakeServer::requests`] stays empty.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record = record;
+        self
+    }
+
+    /// Calls `observer` with each request once its response is ready (on the server's task:
+    /// keep it short, hand the work to a channel). It is told no header and no body.
+    pub fn on_request(mut self, observer: impl Fn(&ServedRequest) + Send + Sync + 'static) -> Self {
+        self.on_request = Some(RequestObserver(Arc::new(observer)));
+        self
+    }
+
+    /// Generates the data, binds [`host`](Self::host) and [`port`](Self::port) (default
+    /// `127.0.0.1:0`) and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] for settings it cannot honour, or with
-    /// the error of binding the socket.
+    /// the error of binding the socket ([`std::io::ErrorKind::AddrInUse`] for a port in use).
     ///
     /// # Panics
     ///
@@ -379,7 +458,7 @@ impl FakeServerBuilder {
         let data = data::generate(self.invocations, self.agents, self.seed);
         let mut store = state::Store::new(self.seed, self.run_duration);
         suites::seed(&mut store, &data);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = tokio::net::TcpListener::bind((self.host, self.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             data,
@@ -387,15 +466,19 @@ impl FakeServerBuilder {
             seed: self.seed,
             faults: Mutex::default(),
             log: Mutex::default(),
+            record: self.record,
+            on_request: self.on_request,
             store: Mutex::new(store),
             tables: self.tables,
             routes: server::routes(self.tables),
         });
-        let task = tokio::spawn(server::serve(listener, shared.clone()));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, shared.clone(), stopped));
         Ok(FakeServer {
             addr,
             url: format!("http://{addr}"),
             shared,
+            stop,
             task,
         })
     }
@@ -421,12 +504,15 @@ impl FakeServerBuilder {
 /// # Ok(()) }
 /// ```
 ///
-/// Dropping the `FakeServer` stops it and closes its connections.
+/// Dropping the `FakeServer` stops it and closes its connections at once;
+/// [`FakeServer::shutdown`] answers the requests in flight first.
 #[derive(Debug)]
 pub struct FakeServer {
     addr: SocketAddr,
     url: String,
     shared: Arc<Shared>,
+    /// Set to `true` by [`FakeServer::shutdown`].
+    stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -441,6 +527,16 @@ impl FakeServer {
     /// A builder to choose the data and the key.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
+    }
+
+    /// Stops gracefully: stops accepting connections, answers the requests in flight (their
+    /// latency included), closes the idle connections, and returns once every connection is
+    /// closed. A client that never finishes sending its request holds it up: bound the wait
+    /// with a timeout if that matters.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        // The serve task ends once its connections have; it panics only if a handler did.
+        let _ = (&mut self.task).await;
     }
 
     /// The base URL, `http://127.0.0.1:<port>` (no trailing `/`).

@@ -2,7 +2,11 @@
 //! latency, injected faults) and the routing table.
 
 use std::convert::Infallible;
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::{Either, select};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -11,22 +15,33 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::faults::failure_detail;
 use super::http::{Resp, json_response};
 use super::routes::{Ctx, agent_testing, agents, folders, invocations};
-use super::{RecordedRequest, Shared};
+use super::{RecordedRequest, ServedRequest, Shared};
 
 /// Request bodies larger than this are refused with `413`.
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
-/// Accepts connections until the task is aborted; one task per connection. Aborting this task
-/// drops the `JoinSet`, which aborts every connection task too.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until `stop` turns `true` (or the task is aborted); one task per
+/// connection. On `stop` it closes the listener, lets each connection answer the request it is
+/// serving and close, and returns once they all have. Aborting this task drops the `JoinSet`,
+/// which aborts every connection task too.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
-        let stream = match listener.accept().await {
+        let accepted = match select(pin!(listener.accept()), pin!(stopped(&mut stop))).await {
+            Either::Left((accepted, _)) => accepted,
+            Either::Right(_) => break,
+        };
+        let stream = match accepted {
             Ok((stream, _)) => stream,
             // Out of file descriptors and the like: wait a little instead of spinning.
             Err(_) => {
@@ -38,22 +53,40 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         while connections.try_join_next().is_some() {}
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        let mut stop = stop.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(handle(&shared, req).await) }
             });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = pin!(connection);
             // A client that goes away mid-request is not the fake's problem.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            let closed = match select(connection.as_mut(), pin!(stopped(&mut stop))).await {
+                Either::Left(_) => true,
+                Either::Right(_) => false,
+            };
+            if !closed {
+                // Finishes the request in flight, if any, then closes.
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
         });
     }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Resolves once `stop` is `true` (or its sender is gone: the server is being dropped).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// Handles one request: reads the body, then latency, injected failures, routing, auth and
 /// the endpoint, in that order; records it with the status answered.
 async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
+    let started = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
@@ -118,20 +151,32 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
         }
     };
 
-    shared
-        .log
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(RecordedRequest {
+    let status = response.status().as_u16();
+    if let Some(observer) = &shared.on_request {
+        observer.call(&ServedRequest {
             method: method.as_str().to_owned(),
-            path,
-            query,
-            headers,
-            body: body
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default(),
-            status: response.status().as_u16(),
+            path: path.clone(),
+            query: query.clone(),
+            status,
+            elapsed: started.elapsed(),
         });
+    }
+    if shared.record {
+        shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(RecordedRequest {
+                method: method.as_str().to_owned(),
+                path,
+                query,
+                headers,
+                body: body
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default(),
+                status,
+            });
+    }
     response
 }
 
@@ -307,8 +352,101 @@ fn not_implemented(operation: &str) -> Resp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::FakeServer;
     use crate::fake::http::parse_int_param;
     use crate::spec::Tables;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn shutdown_answers_the_request_in_flight_then_refuses_connections() {
+        let server = FakeServer::start().await.unwrap();
+        server.set_latency(Duration::from_millis(300));
+        let client = server
+            .client_builder()
+            .retry(crate::RetryPolicy::disabled())
+            .build()
+            .unwrap();
+        let addr = server.addr();
+        let in_flight = tokio::spawn({
+            let client = client.clone();
+            async move { client.list_tests().page_size(1).send().await }
+        });
+        // An idle keep-alive connection does not hold the shutdown up.
+        let idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        tokio::time::timeout(LIMIT, server.shutdown())
+            .await
+            .expect("the shutdown ends");
+        // It waited for the request's latency.
+        assert!(
+            started.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            started.elapsed()
+        );
+        let page = tokio::time::timeout(LIMIT, in_flight)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.expect("answered").tests.len(), 1);
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+        drop(idle);
+    }
+
+    #[tokio::test]
+    async fn the_observer_sees_each_request_even_when_none_is_recorded() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let server = FakeServer::builder()
+            .record_requests(false)
+            .on_request({
+                let seen = seen.clone();
+                move |r| seen.lock().unwrap().push(r.clone())
+            })
+            .start()
+            .await
+            .unwrap();
+        let client = server.client();
+        let _ = client.list_tests().page_size(3).send().await.unwrap();
+        let _ = client.get_test().test_id("nope").send().await.unwrap_err();
+        assert!(server.requests().is_empty());
+        assert_eq!(server.request_count(), 0);
+        let seen = seen.lock().unwrap().clone();
+        let shown: Vec<(&str, &str, u16)> = seen
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("GET", "/v1/convai/agent-testing", 200),
+                ("GET", "/v1/convai/agent-testing/nope", 404)
+            ]
+        );
+        assert_eq!(seen[0].query, [("page_size".to_owned(), "3".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn host_and_port_are_where_it_listens() {
+        let free = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        let host = std::net::IpAddr::from([127, 0, 0, 2]);
+        let server = FakeServer::builder()
+            .host(host)
+            .port(port)
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(server.addr(), std::net::SocketAddr::new(host, port));
+        assert_eq!(server.url(), format!("http://127.0.0.2:{port}"));
+        let again = FakeServer::builder().host(host).port(port).start().await;
+        assert_eq!(again.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+        let default = FakeServer::start().await.unwrap();
+        assert_eq!(default.addr().ip(), std::net::IpAddr::from([127, 0, 0, 1]));
+    }
 
     #[test]
     fn page_size_validation_matches_pydantic() {

@@ -44,8 +44,10 @@ fn the_fake_module_needs_no_tokio_macros_or_runtime_builder() {
         include_str!("../../src/fake/data.rs"),
     ];
     for source in sources {
-        // Doc examples (`//!`, `///`) are compiled with the dev-dependencies, not the feature.
-        let code: String = source
+        // Doc examples (`//!`, `///`) and unit tests (`#[cfg(test)]`, at the end of a file) are
+        // compiled with the dev-dependencies, not the feature.
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let code: String = code
             .lines()
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect::<Vec<_>>()
@@ -76,8 +78,9 @@ fn cli_adds_the_program_dependencies_and_no_tokio_macros() {
         .iter()
         .filter_map(|f| f.strip_prefix("tokio/"))
         .collect();
-    // The program builds its current-thread runtime by hand (no #[tokio::main]).
-    assert_eq!(tokio, ["rt", "net", "time"]);
+    // The program builds its current-thread runtime by hand (no #[tokio::main]); `fake`
+    // serves until SIGINT or SIGTERM.
+    assert_eq!(tokio, ["rt", "net", "time", "signal"]);
     let main = include_str!("../../src/bin/elevenlabs-tests/main.rs");
     assert!(main.contains("new_current_thread()"));
     assert!(!main.contains("#[tokio::"));

@@ -8,7 +8,8 @@
 //! | `codegen`, `conformance` | build-time generation on spec variations; the generated types against the spec (JSON Schema, proptest) |
 //! | `fake`, `fake_family`, `fake_runs` | the embedded fake: the listing and its data; every other operation of the family; running tests and waiting on it |
 //! | `example` | the example program run as a process |
-//! | `cli` | the `elevenlabs-tests` program run as a process (feature `cli`) |
+//! | `cli` | the `elevenlabs-tests` program run as a process (feature `cli`); one `cli_*` module per command family that has many tests |
+//! | `cli_fake` | `elevenlabs-tests fake`, the fake as a local server |
 //!
 //! Helpers live once, in `support` (the scripted HTTP server), `process` (running a program with
 //! a time limit) and `fake_schema` (the spec's schemas as strict JSON Schemas).
@@ -36,3 +37,5 @@ mod wait;
 
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_fake;

@@ -1,6 +1,7 @@
 //! The command line: clap's derive structs, the facts of the spec they take at run time
 //! ([`command`]), and the parsers of durations and dates.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -42,9 +43,10 @@ pub struct Global {
     #[arg(long, global = true)]
     pub fake: bool,
     /// On the embedded fake: how long a simulated test run takes (each run finishes between
-    /// this and 2.75 times it; a test named `[slow]` twice that).
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, default_value = "1500ms")]
-    pub fake_run_duration: Duration,
+    /// this and 2.75 times it; a test named `[slow]` twice that) [default: 1500ms]. The `fake`
+    /// command takes --run-duration instead.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub fake_run_duration: Option<Duration>,
     /// The API region: production, us, eu, in or sg (needs ELEVENLABS_API_KEY).
     #[arg(long, global = true, value_name = "NAME", conflicts_with = "base_url")]
     pub environment: Option<elevenlabs_agent_tests::Environment>,
@@ -67,6 +69,10 @@ pub enum Command {
     /// Write an HTML history report of an agent's test invocations.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
+    /// Serve the embedded fake Tests API on a local port until SIGINT or SIGTERM, for programs
+    /// in any language.
+    #[command(long_about = FAKE_ABOUT, after_help = FAKE_EXIT_CODES)]
+    Fake(FakeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -279,6 +285,74 @@ fn bounds_text(facts: &Facts) -> String {
         Some(_) => format!("the API accepts {}..={}", r.start(), r.end()),
         None => format!("at least {}", r.start()),
     }
+}
+
+/// The long help of `fake`.
+const FAKE_ABOUT: &str = "\
+Serve the embedded fake Tests API on a local port until SIGINT or SIGTERM, for programs in any
+language: the official Python and JS SDKs and the official CLI take its address as their base
+URL, with its API key.
+
+It serves every operation of the Tests family statefully (tests, folders, the demo agents and
+their attached tests, run-tests, invocations, resubmit, cancel, rename), checks parameters and
+bodies as the API does (FastAPI's 422), and answers 401 for a wrong key. Its data is the same
+for the same --seed, --invocations and --agents.
+
+Simulated test runs start pending and finish after --run-duration, their outcome set by the
+test's name (ASCII case-insensitive):
+  [fail]   the run fails, with a rationale saying why
+  [slow]   the run takes twice as long
+  [flaky]  the test's first run in an invocation fails; its repetitions and resubmits pass
+Any other test passes.
+
+The first line on stdout, flushed at once, says where it is:
+  listening on http://127.0.0.1:PORT api-key KEY demo-agent AGENT_ID
+with --json, the same as one JSON object: {\"url\",\"api_key\",\"demo_agent\"} (demo_agent is
+null with --agents 0). On SIGINT or SIGTERM it stops accepting connections, answers the
+requests in flight, prints a summary line on stderr and exits 0.";
+
+/// The exit codes of `fake`.
+const FAKE_EXIT_CODES: &str = "\
+Exit codes:
+  0  stopped by SIGINT or SIGTERM
+  2  usage error (bad flags)
+  3  cannot listen (the port is in use, the address is not this machine's), cannot write --log";
+
+/// `fake`: what to serve, where, and the request log.
+#[derive(Debug, Args)]
+pub struct FakeArgs {
+    /// The address to listen on. Another than loopback lets other machines in: it must be
+    /// asked for, and is said on stderr.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// The port (0: a free one, printed on the first line).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+    /// The API key the fake accepts (in the `xi-api-key` header): visible ASCII.
+    #[arg(long, value_name = "KEY", default_value = elevenlabs_agent_tests::fake::DEFAULT_API_KEY)]
+    pub api_key: String,
+    /// The seed of the demo data: the same seed, the same data.
+    #[arg(long, value_name = "N", default_value_t = elevenlabs_agent_tests::fake::DEFAULT_SEED)]
+    pub seed: u64,
+    /// How many past test invocations to generate.
+    #[arg(long, value_name = "N", default_value_t = elevenlabs_agent_tests::fake::DEFAULT_INVOCATIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(0..=elevenlabs_agent_tests::fake::MAX_INVOCATIONS as u64))]
+    pub invocations: usize,
+    /// How many demo agents, each with a test suite (the first is the demo agent).
+    #[arg(long, value_name = "N", default_value_t = elevenlabs_agent_tests::fake::DEFAULT_AGENTS)]
+    pub agents: usize,
+    /// How long a simulated test run takes (each run finishes between this and 2.75 times it;
+    /// a test named [slow] twice that).
+    #[arg(long, value_name = "DURATION", default_value = "300ms", value_parser = parse_duration)]
+    pub run_duration: Duration,
+    /// A delay before answering each request.
+    #[arg(long, value_name = "DURATION", default_value = "0ms", value_parser = parse_duration)]
+    pub latency: Duration,
+    /// Write one JSON object per request (method, path, query, status, ms; never the API key)
+    /// to FILE, or to stderr with `-`.
+    #[arg(long, value_name = "FILE|-")]
+    pub log: Option<PathBuf>,
 }
 
 /// `300ms`, `5s`, `10m`, `1h`, `1d`; a bare number is seconds. Also sums like `1m30s`.

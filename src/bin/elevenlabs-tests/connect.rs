@@ -63,9 +63,13 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
                 "--fake and --base-url cannot be used together".to_owned(),
             ));
         }
-        let server = start_fake(global.fake_run_duration)
-            .await
-            .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
+        let server = start_fake(
+            global
+                .fake_run_duration
+                .unwrap_or(DEFAULT_FAKE_RUN_DURATION),
+        )
+        .await
+        .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
         let why = if global.fake {
             "--fake"
         } else {
@@ -106,6 +110,9 @@ pub async fn connect(global: &Global) -> Result<Connection, Failure> {
 // ---------------------------------------------------------------------------------------
 // The embedded fake: its demo data, and how long its simulated runs take.
 // ---------------------------------------------------------------------------------------
+
+/// How long the embedded fake's simulated runs take without `--fake-run-duration`.
+const DEFAULT_FAKE_RUN_DURATION: Duration = Duration::from_millis(1500);
 
 /// Starts the embedded fake with its demo data; its simulated runs take `run_duration`
 /// (`--fake-run-duration`, 1.5 s by default, so `run --wait` on the demo takes seconds).

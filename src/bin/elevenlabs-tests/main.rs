@@ -19,6 +19,7 @@ mod junit;
 mod output;
 mod progress;
 mod report;
+mod serve;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -59,6 +60,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
+    // The server, not a client: nothing to connect to.
+    if let Command::Fake(args) = cli.command {
+        return serve::serve(&cli.global, args).await;
+    }
     let body = commands::preflight(&cli.command)?;
     let conn = connect::connect(&cli.global).await?;
     let stdout = io::stdout();
@@ -74,6 +79,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Invocations(c) => commands::invocations(&mut ctx, c).await,
         Command::Report(a) => commands::report(&mut ctx, a).await,
         Command::Completions { .. } => unreachable!("handled before the runtime starts"),
+        Command::Fake(_) => unreachable!("handled before connecting"),
     };
     // What was printed before an error stays printed.
     let flushed = out.flush();
