@@ -1,14 +1,20 @@
 //! JUnit XML of a test invocation (quick-junit): one `testsuite` for the invocation, one
-//! `testcase` per run, `failure` with the rationale for failed runs, `skipped` for the rest
-//! that did not pass (cancelled, unknown statuses, and runs still pending after a timeout).
+//! `testcase` per run, `failure` with the rationale for failed runs (every attempt's, after
+//! retries), `skipped` for the rest that did not pass (cancelled, unknown statuses, and runs
+//! still pending after a timeout); a flaky run (failed, then passed on a retry) is a passed
+//! testcase with a `flakyFailure` per failed attempt (the Surefire convention). The agent
+//! version, whether it ran against a draft, and the cost are properties when the API gives them.
 
 use std::path::Path;
 use std::time::Duration;
 
 use elevenlabs_agent_tests::types::{GetTestSuiteInvocationResponseModel, TestRunStatus};
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{
+    NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
+};
 
 use crate::failure::Failure;
+use crate::gate::{Attempts, Cost};
 
 /// The agent of an invocation: its own field, else its first run's.
 pub fn agent_of(invocation: &GetTestSuiteInvocationResponseModel) -> String {
@@ -19,8 +25,12 @@ pub fn agent_of(invocation: &GetTestSuiteInvocationResponseModel) -> String {
         .unwrap_or_else(|| "unknown-agent".to_owned())
 }
 
-/// The report of one invocation.
-pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
+/// The report of one invocation, with the failed attempts of its runs and its cost.
+pub fn report(
+    invocation: &GetTestSuiteInvocationResponseModel,
+    attempts: &Attempts,
+    cost: Cost,
+) -> Report {
     let agent = agent_of(invocation);
     let mut suite = TestSuite::new(format!("{agent}/{}", invocation.id));
     if let Some(ts) = invocation
@@ -35,6 +45,18 @@ pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
         "repeat_count",
         invocation.repeat_count.to_string(),
     ));
+    if let Some(version) = &invocation.version_id {
+        suite.add_property(Property::new("version_id", version.as_str()));
+    }
+    if let Some(draft) = invocation.ran_against_draft {
+        suite.add_property(Property::new("ran_against_draft", draft.to_string()));
+    }
+    if let Some(credits) = cost.credits_used {
+        suite.add_property(Property::new("credits_used", credits.to_string()));
+    }
+    if let Some(price) = cost.total_price {
+        suite.add_property(Property::new("total_price", price.to_string()));
+    }
     let mut total = Duration::ZERO;
     for run in &invocation.test_runs {
         let rationale = run
@@ -45,13 +67,42 @@ pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
             .map(|r| r.summary.clone())
             .filter(|s| !s.is_empty());
         let messages = rationale.map(|r| r.messages.join("\n")).unwrap_or_default();
+        let failures = attempts.failures(&run.test_run_id);
         let status = match &run.status {
-            TestRunStatus::Passed => TestCaseStatus::success(),
+            TestRunStatus::Passed => {
+                let mut s = TestCaseStatus::success();
+                // Flaky: each failed attempt before the pass.
+                s.add_reruns(failures.iter().map(|f| {
+                    let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+                    rerun.set_type("failed");
+                    rerun.set_message(f.summary());
+                    if !f.messages.is_empty() {
+                        rerun.set_description(f.messages.join("\n"));
+                    }
+                    rerun
+                }));
+                s
+            }
             TestRunStatus::Failed => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_type("failed");
                 s.set_message(summary.unwrap_or_else(|| "failed (no rationale given)".into()));
-                if !messages.is_empty() {
+                if failures.len() > 1 {
+                    // Failed every attempt: each attempt's rationale.
+                    let every: Vec<String> = failures
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            let mut text = format!("attempt {}: {}", i + 1, f.summary());
+                            for m in &f.messages {
+                                text.push_str("\n    ");
+                                text.push_str(m);
+                            }
+                            text
+                        })
+                        .collect();
+                    s.set_description(every.join("\n"));
+                } else if !messages.is_empty() {
                     s.set_description(messages);
                 }
                 s
@@ -74,6 +125,21 @@ pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
         case.set_classname(run.agent_id.as_str());
         case.add_property(Property::new("test_id", run.test_id.as_str()));
         case.add_property(Property::new("test_run_id", run.test_run_id.as_str()));
+        if let Some(version) = &run.version_id {
+            case.add_property(Property::new("version_id", version.as_str()));
+        }
+        if let Some(draft) = run.ran_against_draft {
+            case.add_property(Property::new("ran_against_draft", draft.to_string()));
+        }
+        if let Some(credits) = run.credits_used {
+            case.add_property(Property::new("credits_used", credits.to_string()));
+        }
+        if failures.len() > 1 || (run.status == TestRunStatus::Passed && !failures.is_empty()) {
+            case.add_property(Property::new(
+                "attempts",
+                (failures.len() + usize::from(run.status == TestRunStatus::Passed)).to_string(),
+            ));
+        }
         // The run's duration when both ends are known.
         if let (Some(start), Some(end)) = (invocation.created_at, run.last_updated_at_unix)
             && run.status != TestRunStatus::Pending
@@ -94,8 +160,13 @@ pub fn report(invocation: &GetTestSuiteInvocationResponseModel) -> Report {
 }
 
 /// Writes the report of `invocation` to `path`.
-pub fn write(path: &Path, invocation: &GetTestSuiteInvocationResponseModel) -> Result<(), Failure> {
-    let xml = report(invocation)
+pub fn write(
+    path: &Path,
+    invocation: &GetTestSuiteInvocationResponseModel,
+    attempts: &Attempts,
+    cost: Cost,
+) -> Result<(), Failure> {
+    let xml = report(invocation, attempts, cost)
         .to_string()
         .map_err(|e| Failure::Io(format!("cannot serialise the JUnit report: {e}")))?;
     std::fs::write(path, xml)
@@ -124,7 +195,9 @@ mod tests {
             {"test_run_id": "r3", "test_invocation_id": "inv_<1>", "agent_id": "agent_&", "test_id": "t3",
              "test_name": "Fine", "status": "passed"}
         ]));
-        let xml = report(&inv).to_string().unwrap();
+        let xml = report(&inv, &Attempts::default(), Cost::default())
+            .to_string()
+            .unwrap();
         let doc = roxmltree::Document::parse(&xml).expect("well-formed");
         let suite = doc
             .descendants()
