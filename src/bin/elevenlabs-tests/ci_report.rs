@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use elevenlabs_agent_tests::types::{GetTestSuiteInvocationResponseModel, TestRunStatus};
 
-use crate::gate::{Attempts, Cost, Verdict, percent};
+use crate::gate::{Attempts, Cost, FailedAttempt, Verdict, percent};
 use crate::junit::agent_of;
 
 /// The longest rationale a summary table cell shows, in characters (then `…`).
@@ -105,7 +105,7 @@ pub fn markdown(g: &Gated<'_>) -> String {
         for run in not_passed {
             let failures = g.attempts.failures(&run.test_run_id);
             let rationale = if failures.is_empty() {
-                crate::gate::FailedAttempt::of(run).summary().to_owned()
+                FailedAttempt::of(run).summary().to_owned()
             } else {
                 failures
                     .iter()
@@ -161,8 +161,19 @@ fn code(text: &str) -> String {
         .collect()
 }
 
+/// An attempt's rationale with its messages, one a line.
+fn with_messages(f: &FailedAttempt) -> String {
+    let mut text = f.summary().to_owned();
+    for m in &f.messages {
+        text.push_str("\n- ");
+        text.push_str(m);
+    }
+    text
+}
+
 /// GitHub workflow commands: `::error` for each run that did not pass (every attempt's
-/// rationale), `::warning` for each flaky one (its first failure's), one line each.
+/// rationale and messages), `::warning` for each flaky one (its first failure's), one line
+/// each.
 pub fn github_annotations(g: &Gated<'_>) -> String {
     let mut out = String::new();
     for run in &g.invocation.test_runs {
@@ -175,19 +186,19 @@ pub fn github_annotations(g: &Gated<'_>) -> String {
                     "failed {} time{}, then passed; first failure: {}",
                     failures.len(),
                     if failures.len() == 1 { "" } else { "s" },
-                    failures[0].summary()
+                    with_messages(&failures[0])
                 ),
             )
         } else if matches!(run.status, TestRunStatus::Passed) {
             continue;
         } else {
             let rationale = if failures.is_empty() {
-                crate::gate::FailedAttempt::of(run).summary().to_owned()
+                with_messages(&FailedAttempt::of(run))
             } else {
                 failures
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| format!("attempt {}: {}", i + 1, f.summary()))
+                    .map(|(i, f)| format!("attempt {}: {}", i + 1, with_messages(f)))
                     .collect::<Vec<_>>()
                     .join("\n")
             };
@@ -236,7 +247,8 @@ mod tests {
         serde_json::json!({
             "test_run_id": id, "test_invocation_id": "inv_1", "agent_id": "agent_1",
             "test_id": format!("t_{id}"), "test_name": name, "status": status,
-            "condition_result": {"result": "failure", "rationale": {"summary": why, "messages": []}}
+            "condition_result": {"result": "failure", "rationale": {"summary": why,
+                "messages": if status == "failed" { vec!["m, 1%"] } else { vec![] }}}
         })
     }
 
@@ -286,8 +298,8 @@ mod tests {
         };
         assert_eq!(
             github_annotations(&g),
-            "::warning title=flaky test%3A Flaky%2C one::failed 1 time, then passed; first failure: first: 50%25%0Athen\n\
-             ::error title=test failed%3A Always | fails::attempt 1: nope 1%0Aattempt 2: nope 2\n"
+            "::warning title=flaky test%3A Flaky%2C one::failed 1 time, then passed; first failure: first: 50%25%0Athen%0A- m, 1%25\n\
+             ::error title=test failed%3A Always | fails::attempt 1: nope 1%0A- m, 1%25%0Aattempt 2: nope 2%0A- m, 1%25\n"
         );
         let md = markdown(&g);
         assert!(md.starts_with("## elevenlabs-tests: failed\n"), "{md}");
