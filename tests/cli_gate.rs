@@ -373,8 +373,14 @@ async fn a_pass_rate_gate_counts_the_flaky_pass_and_the_failure() {
         let args = gate(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&s.server, &args, &[]).await.expect(code);
-        let doc: Value = serde_json::from_str(out.stdout.trim()).expect("one JSON document");
-        let g = &doc["gate"];
+        let lines: Vec<Value> = out
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON lines"))
+            .collect();
+        assert_eq!(lines.len(), 2, "the invocation, then the gate");
+        assert_eq!(lines[0]["test_runs"].as_array().unwrap().len(), 5);
+        let g = &lines[1]["gate"];
         assert_eq!(
             (g["passed"].as_u64(), g["failed"].as_u64()),
             (Some(4), Some(1)),

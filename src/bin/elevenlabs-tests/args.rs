@@ -224,6 +224,13 @@ pub struct GateArgs {
     pub annotations: Option<AnnotationFormat>,
 }
 
+impl GateArgs {
+    /// Whether a flag that changes the gate was given (`--json` then adds the gate's line).
+    pub fn is_set(&self) -> bool {
+        self.min_pass_rate.is_some() || self.retries > 0 || self.fail_on_flaky
+    }
+}
+
 /// The annotation formats of `--annotations`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AnnotationFormat {

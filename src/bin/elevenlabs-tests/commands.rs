@@ -443,15 +443,20 @@ async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs, gate: Option<Gate<'_
                 cost,
             };
             write_summaries(gate.args, &gated)?;
-            show_gated(ctx, &gated)?;
+            show_gated(ctx, &gated, gate.args.is_set())?;
             if gate.args.annotations == Some(AnnotationFormat::Github) {
                 write!(ctx.out, "{}", ci_report::github_annotations(&gated))?;
             }
-            if code == EXIT_TESTS_FAILED
-                && let Some(reason) = &verdict.reason
-            {
+            if code == EXIT_TESTS_FAILED {
+                // After the results, not before them.
                 ctx.out.flush()?;
-                eprintln!("the gate failed: {reason}");
+                let o = invocation.outcome();
+                if !o.not_passed.is_empty() {
+                    eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
+                }
+                if let Some(reason) = &verdict.reason {
+                    eprintln!("the gate failed: {reason}");
+                }
             }
         }
         _ => {
@@ -553,13 +558,15 @@ fn write_summaries(args: &GateArgs, gated: &ci_report::Gated<'_>) -> Result<(), 
     Ok(())
 }
 
-/// Prints a gated invocation: with `--json` the invocation with a `gate` object (counts, pass
-/// rate, flaky runs and the failures of each run, cost); else the invocation and the gate's
-/// lines.
-fn show_gated(ctx: &mut Ctx<'_>, g: &ci_report::Gated<'_>) -> Result<(), Failure> {
+/// Prints a gated invocation: with `--json` the invocation (the API's model, one line) and,
+/// when a gate flag was given (`json_gate`), a second line `{"gate": ...}` (counts, pass rate,
+/// the failures of each retried run, cost); else the invocation and the gate's lines.
+fn show_gated(ctx: &mut Ctx<'_>, g: &ci_report::Gated<'_>, json_gate: bool) -> Result<(), Failure> {
     if ctx.json {
-        let mut value = serde_json::to_value(g.invocation)
-            .map_err(|e| Failure::Io(format!("cannot encode the output as JSON: {e}")))?;
+        json_line(ctx.out, g.invocation)?;
+        if !json_gate {
+            return Ok(());
+        }
         let attempts: serde_json::Map<String, serde_json::Value> = g
             .invocation
             .test_runs
@@ -585,10 +592,7 @@ fn show_gated(ctx: &mut Ctx<'_>, g: &ci_report::Gated<'_>) -> Result<(), Failure
             map.extend(cost);
             map.insert("attempts".to_owned(), attempts.into());
         }
-        if let Some(map) = value.as_object_mut() {
-            map.insert("gate".to_owned(), gate);
-        }
-        return json_line(ctx.out, &value);
+        return json_line(ctx.out, &serde_json::json!({ "gate": gate }));
     }
     output::print_invocation(ctx.out, g.invocation)?;
     let v = g.verdict;

@@ -143,30 +143,31 @@ pub fn verdict(
     }
     let finished = passed + failed;
     let pass_rate = (finished > 0).then(|| passed as f64 / finished as f64);
-    let reason = if invocation.test_runs.is_empty() {
-        Some("the invocation has no runs".to_owned())
-    } else if pending > 0 {
-        Some(format!("{pending} run{} still pending", plural(pending)))
-    } else if other > 0 {
-        Some(format!(
-            "{other} run{} cancelled or in a status this version does not know",
-            plural(other)
-        ))
-    } else if let Some(min) = rule.min_pass_rate {
+    let rate_reason = match rule.min_pass_rate {
         // In whole runs, so that 7 of 10 meets 0.7 whatever the rounding of 0.7 * 10.
-        if finished == 0 || (passed as f64) + 1e-9 < min * finished as f64 {
+        Some(min) if finished == 0 || (passed as f64) + 1e-9 < min * finished as f64 => {
             Some(format!(
                 "pass rate {} is below --min-pass-rate {}",
                 percent(pass_rate),
                 percent(Some(min))
             ))
-        } else {
-            None
         }
-    } else if failed > 0 {
-        Some(format!("{failed} run{} failed", plural(failed)))
+        Some(_) => None,
+        None => (failed > 0).then(|| format!("{failed} run{} failed", plural(failed))),
+    };
+    let reason = if invocation.test_runs.is_empty() {
+        Some("the invocation has no runs".to_owned())
+    } else if pending > 0 {
+        Some(format!("{pending} run{} still pending", plural(pending)))
     } else {
-        None
+        rate_reason.or_else(|| {
+            (other > 0).then(|| {
+                format!(
+                    "{other} run{} cancelled or in a status this version does not know",
+                    plural(other)
+                )
+            })
+        })
     };
     let reason = reason.or_else(|| {
         (rule.fail_on_flaky && flaky > 0).then(|| {
