@@ -228,4 +228,91 @@ mod tests {
         assert_eq!(skipped.attribute("message"), Some("status exploded"));
         assert_eq!(cases[2].attribute("time"), None, "no end time known");
     }
+
+    #[test]
+    fn a_flaky_run_has_flaky_failures_and_a_failing_one_every_attempt() {
+        let run = |id: &str, status: &str, why: &str| {
+            serde_json::json!({"test_run_id": id, "test_invocation_id": "inv_<1>",
+                "agent_id": "agent_&", "test_id": id, "test_name": id, "status": status,
+                "version_id": "agtvrsn_1", "ran_against_draft": true, "credits_used": 25,
+                "condition_result": {"result": "failure",
+                    "rationale": {"summary": why, "messages": [format!("{why}!")]}}})
+        };
+        let mut attempts = Attempts::default();
+        attempts.record(&invocation(serde_json::json!([
+            run("flaky", "failed", "first"),
+            run("bad", "failed", "no 1"),
+        ])));
+        let last = invocation(serde_json::json!([
+            run("flaky", "passed", "fine"),
+            run("bad", "failed", "no 2"),
+        ]));
+        attempts.record(&last);
+        let cost = Cost {
+            credits_used: Some(50),
+            total_price: Some(0.25),
+        };
+        let xml = report(&last, &attempts, cost).to_string().unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let flaky: Vec<_> = cases[0]
+            .children()
+            .filter(|n| n.is_element() && n.tag_name().name() != "properties")
+            .collect();
+        assert_eq!(flaky.len(), 1, "{xml}");
+        assert_eq!(flaky[0].tag_name().name(), "flakyFailure");
+        assert_eq!(flaky[0].attribute("message"), Some("first"));
+        let failure = cases[1]
+            .children()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(failure.attribute("message"), Some("no 2"));
+        assert_eq!(
+            failure.text(),
+            Some("attempt 1: no 1\n    no 1!\nattempt 2: no 2\n    no 2!")
+        );
+        let props = |node: roxmltree::Node| -> Vec<(String, String)> {
+            node.children()
+                .filter(|n| n.has_tag_name("properties"))
+                .flat_map(|p| p.children().filter(|n| n.has_tag_name("property")))
+                .map(|p| {
+                    (
+                        p.attribute("name").unwrap().to_owned(),
+                        p.attribute("value").unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let case = props(cases[1]);
+        for (name, value) in [
+            ("version_id", "agtvrsn_1"),
+            ("ran_against_draft", "true"),
+            ("credits_used", "25"),
+            ("attempts", "2"),
+        ] {
+            assert!(
+                case.contains(&(name.to_owned(), value.to_owned())),
+                "{name}: {case:?}"
+            );
+        }
+        assert!(props(cases[0]).contains(&("attempts".to_owned(), "2".to_owned())));
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        let suite = props(suite);
+        for (name, value) in [("credits_used", "50"), ("total_price", "0.25")] {
+            assert!(
+                suite.contains(&(name.to_owned(), value.to_owned())),
+                "{name}: {suite:?}"
+            );
+        }
+        assert!(
+            !suite.iter().any(|(n, _)| n == "version_id"),
+            "the invocation has none"
+        );
+    }
 }
