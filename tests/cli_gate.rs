@@ -690,3 +690,69 @@ async fn github_annotations_are_escaped_one_line_each() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_stay_within_the_one_timeout() {
+    let server = FakeServer::builder()
+        .run_duration(Duration::from_millis(600))
+        .start()
+        .await
+        .unwrap();
+    let agent = server.demo_agent_id().unwrap().to_owned();
+    let fail = server
+        .client()
+        .create_test()
+        .body(llm(&format!("Never works {FAIL_MARKER}"), None))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    let junit = temp_path("timeout.xml");
+    let started = std::time::Instant::now();
+    // Runs take 600 to 825 ms: the first wait ends in time, the first retry's cannot.
+    let out = run(
+        &server,
+        &[
+            "run",
+            "--agent",
+            &agent,
+            "--test",
+            &fail,
+            "--wait",
+            "--retries",
+            "5",
+            "--timeout",
+            "1200ms",
+            "--poll-interval",
+            "50ms",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await
+    .expect(4);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stderr.contains("had not finished after 1200ms"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        requests(&server, "POST", "/resubmit").len(),
+        1,
+        "{}",
+        out.stderr
+    );
+    // The retried run was still pending: skipped in JUnit.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"still pending when the wait ended\""),
+        "{xml}"
+    );
+}
