@@ -50,7 +50,7 @@ fn run() -> Result<(), String> {
 }
 
 /// The generated code for the spec `text`: the whole pipeline of the module docs, without
-/// reading or writing a file (so `tests/codegen.rs` can run it on variations of the spec).
+/// reading or writing a file (so `tests/it/codegen.rs` can run it on variations of the spec).
 pub fn generate(text: &str) -> Result<String, String> {
     let raw: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;

@@ -13,7 +13,7 @@
 //! Prints the median and maximum latency (as a fraction of the interval) and the polls.
 
 mod common;
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support.rs"]
 mod support;
 
 use std::sync::{Arc, Mutex};

@@ -35,7 +35,7 @@
 //! Tokio's reactor, and retries sleep with `tokio::time::sleep`): without one, the first
 //! request panics with Tokio's "there is no reactor running" message. A listing driven by
 //! `futures::executor::block_on` works only on a thread that has entered such a runtime
-//! (`Handle::enter`), and its prefetch is spawned on that runtime (see `tests/runtime.rs`).
+//! (`Handle::enter`), and its prefetch is spawned on that runtime (see `tests/it/runtime.rs`).
 //!
 //! # Parameter checks
 //!

@@ -128,7 +128,7 @@ pub(crate) struct DataSet {
 
 /// Generates `n` invocations over `m` agents (`m >= 1` when `n > 0`).
 ///
-/// Guarantees, which `tests` below and `tests/fake.rs` check:
+/// Guarantees, which `tests` below and `tests/it/fake.rs` check:
 /// - newest first, timestamps strictly decreasing, ids unique (`ti_` + 20 base-36 chars);
 /// - `passed + failed + pending == test_run_count`, `test_run_count` a multiple of
 ///   `repeat_count`; only recent invocations have pending runs;

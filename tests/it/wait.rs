@@ -1,15 +1,14 @@
 //! Waiting for a test invocation, against the scripted in-process server: the finish rule
 //! (every status and bucketing status, unknown values included), the poll interval, the
 //! timeout with its last snapshot, `Retry-After`, errors, and dropping the wait.
-mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::{Recorded, Reply, ScriptServer};
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::GetTestSuiteInvocationResponseModel;
 use serde_json::{Value, json};
-use support::{Recorded, Reply, ScriptServer};
 
 /// Upper bound for anything that could hang.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -145,7 +144,7 @@ async fn the_wait_returns_the_finished_invocation_polling_at_the_interval() {
     // The wait schedules each poll an interval after the previous one *started*; arrival
     // times add each request's transit jitter (a loaded machine delays one GET more than the
     // next: 149.4 ms was seen for 150 ms), so the floor is two thirds of the interval. A wait
-    // that did not wait polls again within a few milliseconds; `tests/fake_runs.rs` bounds
+    // that did not wait polls again within a few milliseconds; `fake_runs` bounds
     // the poll count on the client's clock, and `cargo bench --bench wait` measures it.
     for pair in requests.windows(2) {
         let gap = pair[1].arrived - pair[0].arrived;

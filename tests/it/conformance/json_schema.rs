@@ -20,7 +20,7 @@ macro_rules! schema_table {
 elevenlabs_agent_tests::__for_each_component!(schema_table);
 
 fn translated() -> Value {
-    serde_json::from_str(include_str!("../../spec/openapi.json")).unwrap()
+    serde_json::from_str(include_str!("../../../spec/openapi.json")).unwrap()
 }
 
 /// The schema behind `allOf: [{$ref}]` wrappers, in `defs` (schemars) or the spec.

@@ -1,12 +1,11 @@
 //! The shape of the request the generated client sends, seen by an in-process server on
 //! 127.0.0.1:0: method, path, query encoding, headers; and the typed 422 answer.
-mod support;
 
 use std::time::Duration;
 
+use crate::support::{Recorded, Reply, ScriptServer};
 use elevenlabs_agent_tests::{Client, SendError, types};
 use serde_json::json;
-use support::{Recorded, Reply, ScriptServer};
 
 const PATH: &str = "/v1/convai/test-invocations";
 /// Every character that needs care in a query: separators, fragment, `+`, space, `/`,

@@ -3,8 +3,6 @@
 //! agent configuration (`--agent-config`), `--retries` with flaky tests, `--min-pass-rate`,
 //! `--fail-on-flaky`, JUnit `flakyFailure`, the Markdown summary and GitHub annotations.
 
-mod process;
-
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -13,7 +11,7 @@ use elevenlabs_agent_tests::fake::{FAIL_MARKER, FLAKY_MARKER, FakeServer, Record
 use elevenlabs_agent_tests::types::CreateTestBody;
 use serde_json::{Value, json};
 
-use process::run_with_limit;
+use crate::process::run_with_limit;
 
 /// The program's result.
 struct Out {

@@ -1,17 +1,16 @@
 //! Cursor pagination against the scripted in-process server: counts, order, filters,
 //! resumption, every integrity violation, prefetch and cancellation.
-mod support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::{Recorded, Reply, ScriptServer};
 use elevenlabs_agent_tests::pagination::{CursorOperation, CursorPage, Pages};
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::TestInvocationSummaryResponseModel;
 use serde_json::{Value, json};
-use support::{Recorded, Reply, ScriptServer};
 
 const PATH: &str = "/v1/convai/test-invocations";
 /// Upper bound for anything that could hang: short, so that a listing that hangs fails its

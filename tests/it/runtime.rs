@@ -6,14 +6,13 @@
 //! against an in-process server on 127.0.0.1: it panics with Tokio's "no reactor" message at
 //! the first request, and does not hang. Inside a runtime (a `Handle::enter` guard is enough)
 //! the same `block_on` listing works.
-mod support;
 
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::support::{Reply, ScriptServer};
 use elevenlabs_agent_tests::prelude::*;
 use serde_json::json;
-use support::{Reply, ScriptServer};
 
 /// How a call driven by `block_on` on a fresh thread ended.
 #[derive(Debug)]

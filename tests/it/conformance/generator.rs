@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use serde_json::{Map, Value};
 
-use crate::schema::{properties_and_required, resolve};
+use super::schema::{properties_and_required, resolve};
 
 /// What the generator may produce beyond what the schema allows.
 #[derive(Clone, Copy, Debug)]

@@ -8,7 +8,7 @@ fn fake_feature() -> Vec<String> {
 
 /// The features feature `name` enables, as written in `Cargo.toml` (a one-line array).
 fn feature(name: &str) -> Vec<String> {
-    let manifest = include_str!("../Cargo.toml");
+    let manifest = include_str!("../../Cargo.toml");
     let line = manifest
         .lines()
         .find(|l| l.trim_start().starts_with(&format!("{name} =")))
@@ -38,10 +38,10 @@ fn fake_enables_only_the_tokio_features_the_fake_uses() {
 #[test]
 fn the_fake_module_needs_no_tokio_macros_or_runtime_builder() {
     let sources = [
-        include_str!("../src/fake/mod.rs"),
-        include_str!("../src/fake/server.rs"),
-        include_str!("../src/fake/faults.rs"),
-        include_str!("../src/fake/data.rs"),
+        include_str!("../../src/fake/mod.rs"),
+        include_str!("../../src/fake/server.rs"),
+        include_str!("../../src/fake/faults.rs"),
+        include_str!("../../src/fake/data.rs"),
     ];
     for source in sources {
         // Doc examples (`//!`, `///`) are compiled with the dev-dependencies, not the feature.
@@ -78,11 +78,11 @@ fn cli_adds_the_program_dependencies_and_no_tokio_macros() {
         .collect();
     // The program builds its current-thread runtime by hand (no #[tokio::main]).
     assert_eq!(tokio, ["rt", "net", "time"]);
-    let main = include_str!("../src/bin/elevenlabs-tests/main.rs");
+    let main = include_str!("../../src/bin/elevenlabs-tests/main.rs");
     assert!(main.contains("new_current_thread()"));
     assert!(!main.contains("#[tokio::"));
     // Library users do not build the CLI's dependencies: each is optional, behind `cli`.
-    let manifest = include_str!("../Cargo.toml");
+    let manifest = include_str!("../../Cargo.toml");
     for dep in [
         "clap",
         "clap_complete",

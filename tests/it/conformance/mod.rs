@@ -15,8 +15,6 @@ mod generator;
 mod json_schema;
 mod operations;
 mod schema;
-#[path = "../support/mod.rs"]
-mod support;
 
 use elevenlabs_agent_tests::types::{
     self, ResourceAccessInfoAccessSource, ResourceAccessInfoAnonymousAccessLevelOverride,
@@ -93,11 +91,12 @@ fn every_component_schema_has_a_generated_type() {
         .collect();
     assert!(
         unmapped.is_empty(),
-        "component schemas without an entry in type_table! (tests/conformance/schema.rs): {unmapped:?}"
+        "component schemas without an entry in type_table! (tests/it/conformance/schema.rs): {unmapped:?}"
     );
     // The table comes from spec/openapi.json (build.rs): the fragment's schemas plus the
     // enums and unions the translation hoisted, and nothing else.
-    let translated: Value = serde_json::from_str(include_str!("../../spec/openapi.json")).unwrap();
+    let translated: Value =
+        serde_json::from_str(include_str!("../../../spec/openapi.json")).unwrap();
     let mut expected: Vec<&str> = translated["components"]["schemas"]
         .as_object()
         .unwrap()
@@ -189,7 +188,7 @@ fn every_string_enum_of_the_spec_is_in_the_open_enum_table() {
     assert!(
         missing.is_empty(),
         "string enums of spec/openapi.json missing from open_enum_table! in \
-         tests/conformance/main.rs (add them there): {missing:?}"
+         tests/it/conformance/mod.rs (add them there): {missing:?}"
     );
     let stale: Vec<&str> = OPEN_ENUMS
         .iter()

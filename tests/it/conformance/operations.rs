@@ -9,7 +9,7 @@ use std::time::Duration;
 use elevenlabs_agent_tests::{Client, SendError, types};
 use serde_json::{Value, json};
 
-use crate::schema::{check_preserved, fixture, spec};
+use super::schema::{check_preserved, fixture, spec};
 use crate::support::{Recorded, Reply, ScriptServer};
 
 /// An id with every character a path segment must encode.
@@ -213,7 +213,7 @@ async fn call(client: &Client, op: &str) -> (Result<Option<Value>, SendError>, E
             .send()
             .await
             .map(|r| to_json(r.into_inner())),
-        other => panic!("operation `{other}` has no case in tests/conformance/operations.rs"),
+        other => panic!("operation `{other}` has no case in tests/it/conformance/operations.rs"),
     };
     let expected = match op {
         "list_tests" => expect("GET", "/v1/convai/agent-testing").query(&[
@@ -268,7 +268,8 @@ async fn call(client: &Client, op: &str) -> (Result<Option<Value>, SendError>, E
 
 /// Every operation of the spec: (operationId = method name, method, path, its responses).
 fn operations() -> Vec<(String, String, String, Value)> {
-    let translated: Value = serde_json::from_str(include_str!("../../spec/openapi.json")).unwrap();
+    let translated: Value =
+        serde_json::from_str(include_str!("../../../spec/openapi.json")).unwrap();
     let upstream = &spec().doc;
     let mut out = Vec::new();
     for (path, item) in translated["paths"].as_object().unwrap() {

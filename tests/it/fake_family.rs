@@ -16,8 +16,7 @@ use elevenlabs_agent_tests::types::{
 use elevenlabs_agent_tests::{Error, RetryPolicy};
 use serde_json::{Value, json};
 
-mod fake_schema;
-use fake_schema::{assert_valid, generated_spec_schema, spec_schema, strip_live_only};
+use crate::fake_schema::{assert_valid, generated_spec_schema, spec_schema, strip_live_only};
 
 /// Every test body runs under this limit: a test must fail, not hang.
 async fn bounded<F: Future>(f: F) -> F::Output {
@@ -563,8 +562,9 @@ async fn list_tests_pages_with_stream_and_cursors_survive_creation() {
 #[tokio::test]
 async fn runs_start_pending_finish_by_the_rule_and_resubmit_reruns_them() {
     bounded(async {
+        // Long enough for the listing below to see the runs pending on a loaded machine.
         let server = FakeServer::builder()
-            .run_duration(Duration::from_millis(150))
+            .run_duration(Duration::from_millis(1000))
             .start()
             .await
             .unwrap();

@@ -1,12 +1,11 @@
 //! Client construction: environments, base URL, headers, timeouts and settings reaching the
 //! request hook.
-mod support;
 
 use std::time::Duration;
 
+use crate::support::{Reply, ScriptServer};
 use elevenlabs_agent_tests::{Client, Environment, Error, RetryPolicy};
 use serde_json::json;
-use support::{Reply, ScriptServer};
 
 async fn empty_page_server() -> ScriptServer {
     ScriptServer::start(|_| Reply::json(200, &json!({"results": [], "has_more": false}))).await

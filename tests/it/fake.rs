@@ -14,8 +14,7 @@ use elevenlabs_agent_tests::types::{
 use elevenlabs_agent_tests::{Client, Error, RetryPolicy};
 use serde_json::{Value, json};
 
-mod fake_schema;
-use fake_schema::{assert_valid, spec_schema, strip_live_only};
+use crate::fake_schema::{assert_valid, spec_schema, strip_live_only};
 
 const PATH: &str = "/v1/convai/test-invocations";
 

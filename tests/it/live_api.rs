@@ -2,10 +2,10 @@
 //! spec section): every live field decodes typed, pages without them still decode, the new
 //! filters reach the wire on every page, and the two new operations are sent as the SDKs
 //! send them.
-mod support;
 
 use std::time::Duration;
 
+use crate::support::{Recorded, Reply, ScriptServer};
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::{
     self, GetTestInvocationsPageResponseModel, GetTestSuiteInvocationResponseModel, Llm,
@@ -13,7 +13,6 @@ use elevenlabs_agent_tests::types::{
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use support::{Recorded, Reply, ScriptServer};
 
 const LIST: &str = "/v1/convai/test-invocations";
 /// Upper bound for anything that could hang.

@@ -5,13 +5,12 @@
 //! builds it before this test and hands over its path in `CARGO_BIN_EXE_list_test_invocations`:
 //! no nested `cargo build`.
 
-mod process;
-
+use crate::process;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use process::run_with_limit;
+use crate::process::run_with_limit;
 
 use elevenlabs_agent_tests::fake::{DEFAULT_INVOCATIONS, FakeServer};
 

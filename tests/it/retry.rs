@@ -1,15 +1,14 @@
 //! Retries, timeouts and errors, against a scripted server that injects faults in the middle
 //! of a 50-page listing. Every test ends with every item exactly once and in order, or with a
 //! clear error; each one is bounded by a `tokio::time::timeout`.
-mod support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::support::{Fault, Recorded, Reply, ScriptServer};
 use elevenlabs_agent_tests::{Client, Error, RetryPolicy, retry::StopReason};
 use serde_json::{Value, json};
-use support::{Fault, Recorded, Reply, ScriptServer};
 
 const PAGES: usize = 50;
 const PER_PAGE: usize = 3;

@@ -3,13 +3,13 @@
 //! what is wrong, never a panic).
 
 #[allow(dead_code)]
-#[path = "../build.rs"]
+#[path = "../../build.rs"]
 mod build_script;
 
 use serde_json::{Value, json};
 
 fn committed() -> Value {
-    serde_json::from_str(include_str!("../spec/openapi.json")).unwrap()
+    serde_json::from_str(include_str!("../../spec/openapi.json")).unwrap()
 }
 
 fn generate(doc: &Value) -> Result<String, String> {

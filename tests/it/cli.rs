@@ -3,25 +3,23 @@
 //! report parsed back, the no-key fake mode, and the API's 401 and 422.
 //!
 //! Commands the embedded fake does not serve yet run against `TestApi`, a small stateful
-//! server in this file (on the scripted server of `tests/support`): agents with attached
+//! server in this file (on the scripted server of `support`): agents with attached
 //! tests, `run-tests` creating an invocation whose runs are pending for the first poll and
 //! then finish (a test named `[fail]` fails with a rationale, `[cancel]` ends `cancelled`, a
 //! status the spec does not list), resubmit, tests, and an invocation history.
 
-mod fake_schema;
-mod process;
-mod support;
-
+use crate::fake_schema;
+use crate::process;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use process::run_with_limit;
+use crate::process::run_with_limit;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::{Recorded, Reply, ScriptServer};
 use serde_json::{Value, json};
-use support::{Recorded, Reply, ScriptServer};
 
 const KEY: &str = "sk_cli_test_key_0123456789";
 /// The newest invocation of the history, 2025-07-08T18:40:00Z.
@@ -110,7 +108,7 @@ fn temp_path(name: &str) -> PathBuf {
 }
 
 // ----------------------------------------------------------------------------------------
-// The spec's JSON Schema (as tests/fake.rs builds it)
+// The spec's JSON Schema (as the `fake` tests build it)
 // ----------------------------------------------------------------------------------------
 
 /// The spec's schema `root` as JSON Schema 2020-12 (see `fake_schema::spec_schema_for`):

@@ -1,0 +1,41 @@
+//! The crate's integration tests: one test crate, so the generated client is linked once, with
+//! a module per concern. Where a new test goes:
+//!
+//! | module | what it tests |
+//! | --- | --- |
+//! | `config`, `secrets`, `request_shape`, `runtime`, `features` | the client's settings, the API key's handling, what goes on the wire, the runtime it needs, the cargo features |
+//! | `retry`, `wait`, `pagination`, `unions`, `live_api` | retries and errors, waiting for an invocation, the listing streams, tagged unions, payloads of the live API |
+//! | `codegen`, `conformance` | build-time generation on spec variations; the generated types against the spec (JSON Schema, proptest) |
+//! | `fake`, `fake_family`, `fake_runs` | the embedded fake: the listing and its data; every other operation of the family; running tests and waiting on it |
+//! | `example` | the example program run as a process |
+//! | `cli` | the `elevenlabs-tests` program run as a process (feature `cli`) |
+//! | `cli_gate` | `elevenlabs-tests run` as a CI gate: selection, `--agent-config`, retries, pass rate, summary, annotations (feature `cli`) |
+//!
+//! Helpers live once, in `support` (the scripted HTTP server), `process` (running a program with
+//! a time limit) and `fake_schema` (the spec's schemas as strict JSON Schemas).
+
+mod fake_schema;
+mod process;
+mod support;
+
+mod codegen;
+mod config;
+mod conformance;
+mod example;
+mod fake;
+mod fake_family;
+mod fake_runs;
+mod features;
+mod live_api;
+mod pagination;
+mod request_shape;
+mod retry;
+mod runtime;
+mod secrets;
+mod unions;
+mod wait;
+
+#[cfg(feature = "cli")]
+mod cli;
+#[cfg(feature = "cli")]
+mod cli_gate;
