@@ -416,7 +416,7 @@ async fn type_search_and_rerun_failed_narrow_the_selection() {
     .await
     .expect(0);
     let started = requests(&s.server, "POST", "/run-tests");
-    assert_eq!(test_ids(&started[0]), [s.tool.clone()]);
+    assert_eq!(test_ids(&started[0]), [s.tool.as_str()]);
     // --folder and --search intersect.
     run(
         &s.server,
@@ -428,7 +428,7 @@ async fn type_search_and_rerun_failed_narrow_the_selection() {
     .await
     .expect(0);
     let started = requests(&s.server, "POST", "/run-tests");
-    assert_eq!(test_ids(&started[1]), [s.flaky.clone()]);
+    assert_eq!(test_ids(&started[1]), [s.flaky.as_str()]);
     // --rerun-failed: the tests whose runs did not pass in that invocation.
     let first = run(
         &s.server,

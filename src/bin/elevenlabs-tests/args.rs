@@ -62,7 +62,7 @@ pub enum Command {
     Tests(TestsCommand),
     /// Run an agent's tests (those attached to it, or --test ones); with --wait, a CI gate.
     #[command(after_help = EXIT_CODES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List, show, wait for and resubmit test invocations.
     #[command(subcommand, after_help = EXIT_CODES)]
     Invocations(InvocationsCommand),

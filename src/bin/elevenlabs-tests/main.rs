@@ -72,7 +72,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     };
     let result = match cli.command {
         Command::Tests(c) => commands::tests(&mut ctx, c, prepared.create_body).await,
-        Command::Run(a) => commands::run(&mut ctx, a, prepared.agent_config).await,
+        Command::Run(a) => commands::run(&mut ctx, *a, prepared.agent_config).await,
         Command::Invocations(c) => commands::invocations(&mut ctx, c).await,
         Command::Report(a) => commands::report(&mut ctx, a).await,
         Command::Completions { .. } => unreachable!("handled before the runtime starts"),
