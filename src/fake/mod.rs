@@ -51,7 +51,10 @@
 //! whose name contains [`FAIL_MARKER`] (`[fail]`) fails, with a `condition_result` whose
 //! rationale says why; a test whose name contains [`FLAKY_MARKER`] (`[flaky]`) fails its first
 //! run in an invocation and passes its other runs there (repetitions and resubmits alike);
-//! every other test passes. With `repeat_count` > 1 each test runs that
+//! every other test passes. A finished run reports `credits_used` (25). `run-tests` and
+//! `resubmit` accept an `agent_config_override` (any object: the spec keeps it opaque; the
+//! request log records it), and the runs submitted with one report `ran_against_draft: true`
+//! (the invocation too, when any of its runs does). With `repeat_count` > 1 each test runs that
 //! many times, `bucketing_status` is `pending` until every run is done and then `completed`,
 //! and `result_groups` then holds one bucket per outcome per test. Resubmitting re-runs the
 //! named runs under the test's *current* name: rename a `[fail]` test and resubmit, and it

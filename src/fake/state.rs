@@ -171,6 +171,8 @@ pub(crate) struct Run {
     pub(crate) workflow_node_id: Option<String>,
     pub(crate) submitted_unix: i64,
     pub(crate) version_id: String,
+    /// Whether it was last submitted with an `agent_config_override` (`ran_against_draft`).
+    pub(crate) draft: bool,
     pub(crate) progress: Progress,
 }
 
@@ -251,7 +253,7 @@ impl Invocation {
             cancelled_count: Some(c.cancelled),
             credits_used: None,
             name: self.name.clone(),
-            ran_against_draft: false,
+            ran_against_draft: self.ran_against_draft(),
             runs_diverged_from_version: false,
             total_price: None,
             version_id: None,
@@ -285,9 +287,14 @@ impl Invocation {
             test_runs: runs,
             cancelled: Some(self.cancelled),
             name: self.name.clone(),
-            ran_against_draft: false,
+            ran_against_draft: self.ran_against_draft(),
             version_id: None,
         }
+    }
+
+    /// Whether a run was submitted with an `agent_config_override`.
+    pub(crate) fn ran_against_draft(&self) -> bool {
+        self.runs.iter().any(|r| r.draft)
     }
 
     /// One bucket per outcome per test, tests in order of first run.
@@ -401,7 +408,7 @@ impl Invocation {
             // `version_id` is added as raw JSON by `detail_extras`.
             charging: None,
             credits_used: outcome.map(|_| 25),
-            ran_against_draft: false,
+            ran_against_draft: run.draft,
             triggered_guardrails: None,
             version_id: None,
         }
@@ -774,14 +781,16 @@ impl Store {
         }
     }
 
-    /// Runs `specs` (each `repeat_count` times) on `agent_id`; returns the new invocation and
-    /// the instant of its submission (at which every run is pending).
+    /// Runs `specs` (each `repeat_count` times) on `agent_id`, `draft` when an
+    /// `agent_config_override` was sent; returns the new invocation and the instant of its
+    /// submission (at which every run is pending).
     pub(crate) fn run_tests(
         &mut self,
         agent_id: &str,
         branch_id: Option<String>,
         specs: Vec<RunSpec>,
         repeat_count: i64,
+        draft: bool,
     ) -> (&Invocation, Instant) {
         let now = Instant::now();
         let now_unix = self.clock.unix_at(now);
@@ -808,7 +817,8 @@ impl Store {
             for _ in 0..repeat_count {
                 let k = runs.len();
                 let first = !runs.iter().any(|r: &Run| r.test_id == spec.test_id);
-                runs.push(self.new_run(spec, agent_id, branch_id.clone(), k, first, now));
+                let run = self.new_run(spec, agent_id, branch_id.clone(), k, first, now);
+                runs.push(Run { draft, ..run });
             }
         }
         let invocation = Invocation {
@@ -861,6 +871,7 @@ impl Store {
             workflow_node_id: spec.workflow_node_id.clone(),
             submitted_unix: 0,
             version_id,
+            draft: false,
             progress: Progress::Fixed(None),
         };
         schedule(self.clock, self.run_duration, &mut run, k, first, now);
@@ -937,6 +948,7 @@ impl Store {
                     workflow_node_id: None,
                     submitted_unix: s.created_at_unix_secs,
                     version_id: format!("agtvrsn_{}", rng.id_chars(24)),
+                    draft: false,
                     progress: Progress::Fixed(status),
                 }
             })
@@ -1091,6 +1103,7 @@ mod tests {
             workflow_node_id: None,
             submitted_unix: 0,
             version_id: "v".into(),
+            draft: false,
             progress: Progress::Fixed(None),
         };
         let now = Instant::now();

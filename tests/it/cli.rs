@@ -35,7 +35,9 @@ fn program(args: &[&str], vars: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_elevenlabs-tests"));
     cmd.args(args)
         .env_remove("ELEVENLABS_API_KEY")
-        .env_remove("ELEVENLABS_BASE_URL");
+        .env_remove("ELEVENLABS_BASE_URL")
+        // `run --wait` appends its summary there when CI sets it.
+        .env_remove("GITHUB_STEP_SUMMARY");
     for (k, v) in vars {
         cmd.env(k, v);
     }

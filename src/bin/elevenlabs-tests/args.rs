@@ -11,11 +11,15 @@ use elevenlabs_agent_tests::spec::{Facts, Tables};
 /// What the exit codes mean; shown at the end of every `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  success; for run/wait: every test passed
-  1  a test failed, was cancelled or ended in a status this version does not know
-  2  usage error (bad flags, unreadable or invalid --file, no tests to run)
+  0  success; for run/wait: every test passed (run --min-pass-rate R: passed / (passed +
+     failed) is at least R and no run was cancelled or unknown; run --retries N: a test that
+     failed and then passed on a retry is flaky and passes, unless --fail-on-flaky)
+  1  a test failed (after every retry), was cancelled or ended in a status this version does
+     not know; the pass rate is below --min-pass-rate; a flaky test with --fail-on-flaky
+  2  usage error (bad flags, unreadable or invalid --file or --agent-config, no tests to run,
+     an empty selection)
   3  API, network or I/O error (401, 422, 5xx, connection refused, cannot write a file)
-  4  the wait timed out (results so far are printed, and written to --junit)
+  4  the wait timed out, over all retries (results so far are printed, and written to --junit)
 
 Environment:
   ELEVENLABS_API_KEY   your API key; when unset, an embedded fake server with demo data is
@@ -62,7 +66,7 @@ pub enum Command {
     Tests(TestsCommand),
     /// Run an agent's tests (those attached to it, or --test ones); with --wait, a CI gate.
     #[command(after_help = EXIT_CODES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List, show, wait for and resubmit test invocations.
     #[command(subcommand, after_help = EXIT_CODES)]
     Invocations(InvocationsCommand),
@@ -145,9 +149,13 @@ pub struct RunArgs {
     /// The agent (default on the embedded fake: its demo agent).
     #[arg(long, value_name = "AGENT_ID")]
     pub agent: Option<String>,
-    /// A test to run (repeatable); default: the tests attached to the agent.
-    #[arg(long = "test", value_name = "TEST_ID")]
-    pub tests: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Send this agent configuration (JSON; `-` reads stdin) as the run's
+    /// `agent_config_override`, on run-tests and on each retry: test an unpushed
+    /// configuration. Checked locally first.
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
     /// Run each test N times (the API groups the results). Its bounds are the spec's (see
     /// [`command`]).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -161,6 +169,92 @@ pub struct RunArgs {
     pub wait: bool,
     #[command(flatten)]
     pub wait_args: WaitArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// Which tests `run` runs: the sources (`--test`, `--folder`, `--rerun-failed`; default: the
+/// tests attached to the agent) narrowed by `--type` and `--search`; every flag given
+/// intersects the rest.
+#[derive(Debug, Args, Default)]
+pub struct SelectArgs {
+    /// A test to run (repeatable); default: the tests attached to the agent.
+    #[arg(long = "test", value_name = "TEST_ID")]
+    pub tests: Vec<String>,
+    /// The tests in this folder and its subfolders (all pages).
+    #[arg(long, value_name = "FOLDER_ID")]
+    pub folder: Option<String>,
+    /// Only tests of this type (repeatable).
+    #[arg(long = "type", value_name = "TYPE", value_parser = test_type_parser())]
+    pub types: Vec<elevenlabs_agent_tests::types::TestType>,
+    /// Only tests that the API's `search` filter matches with TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// The tests whose runs did not pass in that invocation.
+    #[arg(long, value_name = "INVOCATION_ID")]
+    pub rerun_failed: Option<String>,
+}
+
+/// The `--type` values: the spec's test types, without `folder` (not a test).
+fn test_type_parser()
+-> impl clap::builder::TypedValueParser<Value = elevenlabs_agent_tests::types::TestType> {
+    use clap::builder::TypedValueParser as _;
+    use elevenlabs_agent_tests::types::TestType;
+    clap::builder::PossibleValuesParser::new(
+        TestType::KNOWN
+            .iter()
+            .copied()
+            .filter(|t| TestType::from(*t) != TestType::Folder),
+    )
+    .map(|s| TestType::from(s.as_str()))
+}
+
+/// What makes `run --wait` pass: a pass rate, retries of the failed runs, flaky tests.
+#[derive(Debug, Args, Default)]
+pub struct GateArgs {
+    /// Pass when passed / (passed + failed) over the finished runs (every repetition) is at
+    /// least RATE (0 to 1), even if some failed; default: every run must pass.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub min_pass_rate: Option<f64>,
+    /// Resubmit the runs that failed, in the same invocation, and wait again, up to N times
+    /// (all within --timeout). A test that failed and then passed is flaky: it passes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+    /// A flaky test (failed, then passed on a retry) fails the gate.
+    #[arg(long)]
+    pub fail_on_flaky: bool,
+    /// Write a Markdown summary to FILE (totals, pass rate, flaky tests, the runs that did
+    /// not pass); also appended to $GITHUB_STEP_SUMMARY when that is set.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Print CI annotations on stdout: `github` (`::error` per failed test, `::warning` per
+    /// flaky one).
+    #[arg(long, value_name = "FORMAT")]
+    pub annotations: Option<AnnotationFormat>,
+}
+
+impl GateArgs {
+    /// Whether a flag that changes the gate was given (`--json` then adds the gate's line).
+    pub fn is_set(&self) -> bool {
+        self.min_pass_rate.is_some() || self.retries > 0 || self.fail_on_flaky
+    }
+}
+
+/// The annotation formats of `--annotations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnnotationFormat {
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
+/// A rate between 0 and 1 (`0.9`).
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!(
+            "invalid rate {s:?}: expected a number from 0 to 1, e.g. 0.9"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -426,6 +520,34 @@ mod tests {
         for bad in ["", "s", "5x", "-1s", "1.5s", "ms5", "5 s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("0.9"), Ok(0.9));
+        assert_eq!(parse_rate("0"), Ok(0.0));
+        assert_eq!(parse_rate("1"), Ok(1.0));
+        for bad in ["1.01", "-0.1", "NaN", "90%", ""] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn test_types_are_the_specs_without_folder() {
+        let cli =
+            Cli::try_parse_from(["x", "run", "--type", "llm", "--type", "simulation"]).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("run")
+        };
+        assert_eq!(
+            run.select.types,
+            [
+                elevenlabs_agent_tests::types::TestType::Llm,
+                elevenlabs_agent_tests::types::TestType::Simulation
+            ]
+        );
+        assert!(Cli::try_parse_from(["x", "run", "--type", "folder"]).is_err());
+        assert!(Cli::try_parse_from(["x", "run", "--type", "tool"]).is_ok());
     }
 
     #[test]

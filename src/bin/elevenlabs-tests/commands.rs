@@ -2,22 +2,25 @@
 
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::spec::Tables;
 use elevenlabs_agent_tests::types::{
-    AttachedTestModel, CreateTestBody, GetTestSuiteInvocationResponseModel,
-    SingleTestRunRequestModel, TestRunStatus,
+    AdhocAgentConfigOverrideForTestRequestModel, AttachedTestModel, CreateTestBody,
+    GetTestSuiteInvocationResponseModel, SingleTestRunRequestModel, TestRunStatus,
 };
 
 use crate::args::{
-    Command, InvocationsCommand, Listing, ReportArgs, RunArgs, TestsCommand, WaitArgs,
+    AnnotationFormat, Command, GateArgs, InvocationsCommand, Listing, ReportArgs, RunArgs,
+    TestsCommand, WaitArgs,
 };
 use crate::connect::Connection;
 use crate::failure::{EXIT_OK, EXIT_TESTS_FAILED, EXIT_TIMED_OUT, Failure};
+use crate::gate::{self, Attempts, Cost, Rule};
 use crate::output::{self, json_line};
 use crate::progress::WaitProgress;
-use crate::{junit, report};
+use crate::{agent_config, ci_report, junit, report, selection};
 
 /// What a command ends with, when it does not fail.
 pub type Outcome = Result<u8, Failure>;
@@ -58,12 +61,32 @@ fn page_size(tables: &Tables, operation_id: &str, listing: &Listing) -> Option<u
     }
 }
 
+/// What [`preflight`] read and checked before connecting.
+#[derive(Default)]
+pub struct Prepared {
+    /// The body of `tests create`.
+    pub create_body: Option<CreateTestBody>,
+    /// The `--agent-config` of `run`.
+    pub agent_config: Option<AdhocAgentConfigOverrideForTestRequestModel>,
+}
+
 /// Checks what can be checked before connecting (the fake prints a note when it starts):
-/// the body of `tests create`, read and validated once.
-pub fn preflight(command: &Command) -> Result<Option<CreateTestBody>, Failure> {
+/// the body of `tests create` and the `--agent-config` of `run`, read and validated once.
+pub fn preflight(command: &Command) -> Result<Prepared, Failure> {
     match command {
-        Command::Tests(TestsCommand::Create { file }) => read_create_body(file).map(Some),
-        _ => Ok(None),
+        Command::Tests(TestsCommand::Create { file }) => Ok(Prepared {
+            create_body: Some(read_create_body(file)?),
+            ..Prepared::default()
+        }),
+        Command::Run(args) => Ok(Prepared {
+            agent_config: args
+                .agent_config
+                .as_deref()
+                .map(agent_config::read)
+                .transpose()?,
+            ..Prepared::default()
+        }),
+        _ => Ok(Prepared::default()),
     }
 }
 
@@ -195,38 +218,29 @@ fn read_create_body(path: &Path) -> Result<CreateTestBody, Failure> {
     body.map_err(|(at, what)| invalid(at, what))
 }
 
-pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Outcome {
+/// `run`: selects the tests, starts them (with `--agent-config` as the override), and with
+/// `--wait` gates on the results, retrying failed runs.
+pub async fn run(
+    ctx: &mut Ctx<'_>,
+    args: RunArgs,
+    agent_config: Option<AdhocAgentConfigOverrideForTestRequestModel>,
+) -> Outcome {
     let agent = ctx.conn.agent_or_demo(args.agent.as_deref(), "run")?;
-    let tests: Vec<SingleTestRunRequestModel> = if args.tests.is_empty() {
-        let agent_config = ctx
-            .client()
-            .get_agent()
-            .agent_id(agent.as_str())
-            .send()
-            .await?
-            .into_inner();
-        let attached = agent_config.attached_tests();
-        if attached.is_empty() {
-            return Err(Failure::Usage(format!(
-                "agent {agent} has no tests attached; attach some or pass --test TEST_ID"
-            )));
-        }
-        attached.iter().map(Into::into).collect()
-    } else {
-        // A test named on the command line runs as if attached, on no workflow node.
-        args.tests
-            .iter()
-            .map(|id| {
-                SingleTestRunRequestModel::from(&AttachedTestModel {
-                    test_id: id.clone(),
-                    workflow_node_id: None,
-                })
+    let selected = selection::select(ctx.client(), &agent, &args.select, None).await?;
+    print_selection(ctx.json, &selected)?;
+    let tests: Vec<SingleTestRunRequestModel> = selected
+        .iter()
+        .map(|t| {
+            SingleTestRunRequestModel::from(&AttachedTestModel {
+                test_id: t.test_id.clone(),
+                workflow_node_id: t.workflow_node_id.clone(),
             })
-            .collect()
-    };
+        })
+        .collect();
     let count = tests.len();
     let repeat = args.repeat;
     let branch = args.branch.clone();
+    let config = agent_config.clone();
     let started = ctx
         .client()
         .run_tests()
@@ -239,15 +253,23 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Outcome {
             if let Some(branch) = branch {
                 b = b.branch_id(branch);
             }
+            if let Some(config) = config {
+                b = b.agent_config_override(config);
+            }
             b
         })
         .send()
         .await?
         .into_inner();
     eprintln!(
-        "started invocation {} on agent {agent}: {count} test{}",
+        "started invocation {} on agent {agent}: {count} test{}{}",
         started.id,
-        if count == 1 { "" } else { "s" }
+        if count == 1 { "" } else { "s" },
+        if agent_config.is_some() {
+            " with the --agent-config override"
+        } else {
+            ""
+        }
     );
     if !(args.wait || args.wait_args.junit.is_some()) {
         if ctx.json {
@@ -262,74 +284,365 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Outcome {
         }
         return Ok(EXIT_OK);
     }
-    wait(ctx, &started.id, &args.wait_args).await
+    let gate = Gate {
+        args: &args.gate,
+        agent,
+        branch: args.branch.clone(),
+        agent_config,
+    };
+    wait(ctx, &started.id, &args.wait_args, Some(gate)).await
 }
 
-/// Waits for an invocation, prints its results, writes the JUnit file; the exit code says
-/// whether every run passed.
-async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs) -> Outcome {
-    let poll = args
-        .poll_interval
-        .unwrap_or_else(|| ctx.conn.default_poll_interval());
+/// Prints the selection on stderr before the run: the count and the first names; every test
+/// as one JSON line with `--json`.
+fn print_selection(json: bool, selected: &[selection::Selected]) -> Result<(), Failure> {
+    if json {
+        let tests: Vec<_> = selected
+            .iter()
+            .map(|t| serde_json::json!({"test_id": t.test_id, "name": t.name}))
+            .collect();
+        json_line(&mut io::stderr(), &serde_json::json!({ "selected": tests }))?;
+        return Ok(());
+    }
+    const SHOWN: usize = 10;
+    let names: Vec<String> = selected
+        .iter()
+        .take(SHOWN)
+        .map(|t| match &t.name {
+            Some(name) => format!("{} ({})", output::clean(name), output::clean(&t.test_id)),
+            None => output::clean(&t.test_id),
+        })
+        .collect();
+    let more = selected.len().saturating_sub(SHOWN);
+    eprintln!(
+        "selected {} test{}: {}{}",
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more (--json lists them all)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// How `run --wait` gates: its flags, and what a resubmit needs.
+struct Gate<'a> {
+    args: &'a GateArgs,
+    agent: String,
+    branch: Option<String>,
+    agent_config: Option<AdhocAgentConfigOverrideForTestRequestModel>,
+}
+
+/// Waits for an invocation until it finishes or `timeout` passes: the last snapshot (when
+/// there was one) and whether it timed out.
+async fn wait_once(
+    ctx: &Ctx<'_>,
+    id: &str,
+    poll: Duration,
+    timeout: Duration,
+) -> Result<(Option<GetTestSuiteInvocationResponseModel>, bool), Failure> {
     let mut updates = ctx
         .client()
         .wait_for_test_invocation(id)
         .poll_interval(poll)
-        .timeout(args.timeout)
+        .timeout(timeout)
         .updates();
     let mut progress = WaitProgress::new(id);
-    let mut finished: Option<GetTestSuiteInvocationResponseModel> = None;
-    let mut timed_out = None;
+    let mut last: Option<GetTestSuiteInvocationResponseModel> = None;
     while let Some(item) = updates.next().await {
         match item {
             Ok(snapshot) => {
                 progress.update(&snapshot.outcome());
-                finished = Some(snapshot);
+                last = Some(snapshot);
             }
-            Err(Error::WaitTimedOut { last, .. }) => {
-                timed_out = Some(last.map(|b| *b).or(finished.take()));
-                break;
+            Err(Error::WaitTimedOut { last: at_end, .. }) => {
+                return Ok((at_end.map(|b| *b).or(last), true));
             }
             Err(e) => return Err(e.into()),
         }
     }
-    drop(progress);
-    let (invocation, code) = match timed_out {
-        Some(last) => {
+    Ok((last, false))
+}
+
+/// Waits for an invocation, prints its results, writes the JUnit file; the exit code says
+/// whether every run passed. With a [`Gate`] (`run --wait`): failed runs are resubmitted up
+/// to `--retries` times within the one `--timeout`, the gate's rule decides the exit code,
+/// and the summary and annotations are written.
+async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs, gate: Option<Gate<'_>>) -> Outcome {
+    let poll = args
+        .poll_interval
+        .unwrap_or_else(|| ctx.conn.default_poll_interval());
+    let deadline = Instant::now() + args.timeout;
+    let mut attempts = Attempts::default();
+    let (mut last, mut timed_out) = wait_once(ctx, id, poll, args.timeout).await?;
+    if let Some(gate) = &gate {
+        while !timed_out && let Some(invocation) = &last {
+            let failed = attempts.record(invocation);
+            if failed.is_empty() || attempts.retries >= gate.args.retries {
+                break;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                timed_out = true;
+                break;
+            }
+            resubmit_failed(ctx, id, gate, failed).await?;
+            attempts.retries += 1;
+            let (next, out_of_time) = wait_once(ctx, id, poll, remaining).await?;
+            last = next.or(last);
+            timed_out = out_of_time;
+        }
+    }
+    let Some(invocation) = last else {
+        if timed_out {
             eprintln!(
                 "error: invocation {id} had not finished after {}",
                 crate::format_duration(args.timeout)
             );
-            (last, EXIT_TIMED_OUT)
+            return Ok(EXIT_TIMED_OUT);
         }
-        None => {
-            let invocation = finished.ok_or_else(|| {
-                Failure::Io(format!("the wait for {id} ended without a snapshot"))
-            })?;
-            let code = if invocation.outcome().all_passed() {
-                EXIT_OK
-            } else {
-                EXIT_TESTS_FAILED
-            };
-            (Some(invocation), code)
-        }
+        return Err(Failure::Io(format!(
+            "the wait for {id} ended without a snapshot"
+        )));
     };
-    if let Some(invocation) = &invocation {
-        if let Some(path) = &args.junit {
-            junit::write(path, invocation)?;
-            eprintln!("wrote JUnit XML to {}", path.display());
+    let (cost, verdict) = match &gate {
+        Some(g) => {
+            let rule = Rule {
+                min_pass_rate: g.args.min_pass_rate,
+                fail_on_flaky: g.args.fail_on_flaky,
+            };
+            (
+                invocation_cost(ctx.client(), &g.agent, id).await,
+                Some(gate::verdict(rule, &invocation, &attempts)),
+            )
         }
-        show_invocation(ctx, invocation)?;
+        None => (Cost::default(), None),
+    };
+    let code = if timed_out {
+        eprintln!(
+            "error: invocation {id} had not finished after {}",
+            crate::format_duration(args.timeout)
+        );
+        EXIT_TIMED_OUT
+    } else {
+        let passed = match &verdict {
+            Some(v) => v.ok,
+            None => invocation.outcome().all_passed(),
+        };
+        if passed { EXIT_OK } else { EXIT_TESTS_FAILED }
+    };
+    if let Some(path) = &args.junit {
+        junit::write(path, &invocation, &attempts, cost)?;
+        eprintln!("wrote JUnit XML to {}", path.display());
     }
-    if code == EXIT_TESTS_FAILED
-        && let Some(invocation) = &invocation
-    {
-        // After the results, not before them.
-        ctx.out.flush()?;
-        let o = invocation.outcome();
-        eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
+    match (&gate, &verdict) {
+        (Some(gate), Some(verdict)) => {
+            let gated = ci_report::Gated {
+                invocation: &invocation,
+                attempts: &attempts,
+                verdict,
+                cost,
+            };
+            write_summaries(gate.args, &gated)?;
+            show_gated(ctx, &gated, gate.args.is_set())?;
+            if gate.args.annotations == Some(AnnotationFormat::Github) {
+                write!(ctx.out, "{}", ci_report::github_annotations(&gated))?;
+            }
+            if code == EXIT_TESTS_FAILED {
+                // After the results, not before them.
+                ctx.out.flush()?;
+                let o = invocation.outcome();
+                if !o.not_passed.is_empty() {
+                    eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
+                }
+                if let Some(reason) = &verdict.reason {
+                    eprintln!("the gate failed: {reason}");
+                }
+            }
+        }
+        _ => {
+            show_invocation(ctx, &invocation)?;
+            if code == EXIT_TESTS_FAILED {
+                // After the results, not before them.
+                ctx.out.flush()?;
+                let o = invocation.outcome();
+                eprintln!("{} of {} runs did not pass", o.not_passed.len(), o.total());
+            }
+        }
     }
     Ok(code)
+}
+
+/// Resubmits the failed runs of an invocation (same agent, branch and override).
+async fn resubmit_failed(
+    ctx: &Ctx<'_>,
+    id: &str,
+    gate: &Gate<'_>,
+    run_ids: Vec<String>,
+) -> Result<(), Failure> {
+    let n = run_ids.len();
+    let (agent, branch, config) = (
+        gate.agent.clone(),
+        gate.branch.clone(),
+        gate.agent_config.clone(),
+    );
+    ctx.client()
+        .resubmit_test_invocation()
+        .test_invocation_id(id)
+        .body_map(move |mut b| {
+            b = b.agent_id(agent).test_run_ids(run_ids);
+            if let Some(branch) = branch {
+                b = b.branch_id(branch);
+            }
+            if let Some(config) = config {
+                b = b.agent_config_override(config);
+            }
+            b
+        })
+        .send()
+        .await?;
+    eprintln!(
+        "retrying {n} failed run{} of invocation {id}",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// The invocation's `credits_used` and `total_price` from the invocation listing (the
+/// invocation itself does not carry them); none when the listing does not say. A listing
+/// that fails is noted on stderr: the cost is left out, the results stand.
+async fn invocation_cost(client: &Client, agent: &str, id: &str) -> Cost {
+    let page = client
+        .list_test_invocations()
+        .agent_id(agent)
+        .page_size(100)
+        .send()
+        .await;
+    match page {
+        Ok(page) => page
+            .into_inner()
+            .results
+            .into_iter()
+            .find(|i| i.id == id)
+            .map(|i| Cost {
+                credits_used: i.credits_used,
+                total_price: i.total_price,
+            })
+            .unwrap_or_default(),
+        Err(e) => {
+            eprintln!(
+                "note: the cost of {id} is left out: the invocation listing failed: {}",
+                Error::from(e)
+            );
+            Cost::default()
+        }
+    }
+}
+
+/// The Markdown summary to `--summary` and appended to `$GITHUB_STEP_SUMMARY`.
+fn write_summaries(args: &GateArgs, gated: &ci_report::Gated<'_>) -> Result<(), Failure> {
+    let md = ci_report::markdown(gated);
+    if let Some(path) = &args.summary {
+        std::fs::write(path, &md)
+            .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("wrote the summary to {}", path.display());
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let path = std::path::PathBuf::from(path);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(md.as_bytes()))
+            .map_err(|e| Failure::Io(format!("cannot append to {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Prints a gated invocation: with `--json` the invocation (the API's model, one line) and,
+/// when a gate flag was given (`json_gate`), a second line `{"gate": ...}` (counts, pass rate,
+/// the failures of each retried run, cost); else the invocation and the gate's lines.
+fn show_gated(ctx: &mut Ctx<'_>, g: &ci_report::Gated<'_>, json_gate: bool) -> Result<(), Failure> {
+    if ctx.json {
+        json_line(ctx.out, g.invocation)?;
+        if !json_gate {
+            return Ok(());
+        }
+        let attempts: serde_json::Map<String, serde_json::Value> = g
+            .invocation
+            .test_runs
+            .iter()
+            .filter(|r| !g.attempts.failures(&r.test_run_id).is_empty())
+            .map(|r| {
+                (
+                    r.test_run_id.clone(),
+                    serde_json::json!({
+                        "test_id": r.test_id,
+                        "test_name": r.test_name,
+                        "flaky": g.attempts.is_flaky(r),
+                        "failures": g.attempts.failures(&r.test_run_id),
+                    }),
+                )
+            })
+            .collect();
+        let mut gate = serde_json::to_value(g.verdict)
+            .map_err(|e| Failure::Io(format!("cannot encode the output as JSON: {e}")))?;
+        if let (Some(map), Ok(serde_json::Value::Object(cost))) =
+            (gate.as_object_mut(), serde_json::to_value(g.cost))
+        {
+            map.extend(cost);
+            map.insert("attempts".to_owned(), attempts.into());
+        }
+        return json_line(ctx.out, &serde_json::json!({ "gate": gate }));
+    }
+    output::print_invocation(ctx.out, g.invocation)?;
+    let v = g.verdict;
+    writeln!(ctx.out)?;
+    let mut line = format!("pass rate {}", gate::percent(v.pass_rate),);
+    if let Some(min) = v.min_pass_rate {
+        line.push_str(&format!(" (--min-pass-rate {})", gate::percent(Some(min))));
+    }
+    if v.retries > 0 {
+        line.push_str(&format!(
+            ", {} retr{}",
+            v.retries,
+            if v.retries == 1 { "y" } else { "ies" }
+        ));
+    }
+    if let Some(credits) = g.cost.credits_used {
+        line.push_str(&format!(", {credits} credits"));
+    }
+    if let Some(price) = g.cost.total_price {
+        line.push_str(&format!(", ${price:.4}"));
+    }
+    writeln!(ctx.out, "{line}")?;
+    for run in &g.invocation.test_runs {
+        let failures = g.attempts.failures(&run.test_run_id);
+        if g.attempts.is_flaky(run) {
+            writeln!(
+                ctx.out,
+                "FLAKY {}: failed, then passed on a retry; first failure: {}",
+                output::clean(&run.test_name),
+                output::clean(failures[0].summary())
+            )?;
+        } else if failures.len() > 1 {
+            writeln!(
+                ctx.out,
+                "FAILED {} on all {} attempts: {}",
+                output::clean(&run.test_name),
+                failures.len(),
+                failures
+                    .iter()
+                    .map(|f| output::clean(f.summary()))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Prints a listing as its items arrive (a table row, or a JSON line with `--json`), at most
@@ -388,7 +701,7 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
             show_invocation(ctx, &invocation)?;
             Ok(EXIT_OK)
         }
-        InvocationsCommand::Wait { id, wait_args } => wait(ctx, &id, &wait_args).await,
+        InvocationsCommand::Wait { id, wait_args } => wait(ctx, &id, &wait_args, None).await,
         InvocationsCommand::Cancel { id } => {
             ctx.client()
                 .cancel_test_invocation()
@@ -449,7 +762,7 @@ pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outc
                 if n == 1 { "" } else { "s" }
             );
             if then_wait || wait_args.junit.is_some() {
-                return wait(ctx, &id, &wait_args).await;
+                return wait(ctx, &id, &wait_args, None).await;
             }
             if ctx.json {
                 json_line(ctx.out, &answer)?;

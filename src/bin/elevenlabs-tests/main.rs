@@ -11,14 +11,18 @@
 //! Without `ELEVENLABS_API_KEY` (or with `--fake`) it runs against the crate's embedded fake
 //! server and its demo data. Exit codes: see [`args::EXIT_CODES`].
 
+mod agent_config;
 mod args;
+mod ci_report;
 mod commands;
 mod connect;
 mod failure;
+mod gate;
 mod junit;
 mod output;
 mod progress;
 mod report;
+mod selection;
 mod serve;
 
 use std::io::{self, Write};
@@ -64,7 +68,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     if let Command::Fake(args) = cli.command {
         return serve::serve(&cli.global, args).await;
     }
-    let body = commands::preflight(&cli.command)?;
+    let prepared = commands::preflight(&cli.command)?;
     let conn = connect::connect(&cli.global).await?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -74,8 +78,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         out: &mut out,
     };
     let result = match cli.command {
-        Command::Tests(c) => commands::tests(&mut ctx, c, body).await,
-        Command::Run(a) => commands::run(&mut ctx, a).await,
+        Command::Tests(c) => commands::tests(&mut ctx, c, prepared.create_body).await,
+        Command::Run(a) => commands::run(&mut ctx, *a, prepared.agent_config).await,
         Command::Invocations(c) => commands::invocations(&mut ctx, c).await,
         Command::Report(a) => commands::report(&mut ctx, a).await,
         Command::Completions { .. } => unreachable!("handled before the runtime starts"),

@@ -127,6 +127,17 @@ pub fn print_invocation(
     if invocation.repeat_count > 1 {
         writeln!(out, "repeat count {}", invocation.repeat_count)?;
     }
+    // The agent version and the draft flag, when the API gives them.
+    let mut based_on = Vec::new();
+    if let Some(version) = &invocation.version_id {
+        based_on.push(format!("agent version {}", clean(version)));
+    }
+    if invocation.ran_against_draft {
+        based_on.push("ran against a draft".to_owned());
+    }
+    if !based_on.is_empty() {
+        writeln!(out, "{}", based_on.join(", "))?;
+    }
     let mut runs = table(&["TEST", "STATUS", "RUN"]);
     for run in &invocation.test_runs {
         runs.add_row(vec![
@@ -232,9 +243,26 @@ mod tests {
         };
         let mut out = Vec::new();
         print_invocation(&mut out, &once).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("repeat"), "no repeat line");
         assert!(
-            !String::from_utf8(out).unwrap().contains("repeat"),
-            "no repeat line"
+            !text.contains("version") && !text.contains("draft"),
+            "{text}"
+        );
+        let draft = GetTestSuiteInvocationResponseModel {
+            version_id: Some("agtvrsn_1".into()),
+            ran_against_draft: true,
+            ..once
+        };
+        let mut out = Vec::new();
+        print_invocation(&mut out, &draft).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(
+                "invocation inv_1  agent agent_1  1 passed, 1 failed, 0 pending\n\
+                 agent version agtvrsn_1, ran against a draft\n"
+            ),
+            "{text}"
         );
     }
 }

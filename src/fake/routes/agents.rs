@@ -114,7 +114,10 @@ pub(crate) fn run_tests(ctx: &Ctx<'_>, agent_id: &str) -> Resp {
         .collect();
     // Within the spec's `maximum` (checked above).
     let repeat = i64::try_from(body.repeat_count.get()).unwrap_or(i64::MAX);
-    let (invocation, submitted) = store.run_tests(agent_id, body.branch_id, specs, repeat);
+    // An `agent_config_override` is accepted as any object (the spec keeps it opaque); the
+    // runs made with it report `ran_against_draft: true`.
+    let draft = body.agent_config_override.is_some();
+    let (invocation, submitted) = store.run_tests(agent_id, body.branch_id, specs, repeat, draft);
     // As of the submission: every run pending, even with a zero run duration.
     let mut json = serde_json::to_value(invocation.detail(submitted)).unwrap_or(Value::Null);
     detail_extras(&mut json, invocation);

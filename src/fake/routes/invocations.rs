@@ -238,7 +238,8 @@ type CurrentTest = (String, Kind, Definition);
 
 /// `POST /test-invocations/{id}/resubmit`: the named runs are pending again and finish after
 /// the run duration, with the outcome of the rule for the test's current name (a `[flaky]`
-/// test passes: a resubmit is not its first run). `200 {}`.
+/// test passes: a resubmit is not its first run), against a draft when the body has an
+/// `agent_config_override`. `200 {}`.
 pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
     let (body, _) = match parse_body::<ResubmitTestsRequestModel>(ctx.body, &ctx.body_rules()) {
         Ok(b) => b,
@@ -288,6 +289,8 @@ pub(crate) fn resubmit(ctx: &Ctx<'_>, id: &str) -> Resp {
                 if body.branch_id.is_some() {
                     run.branch_id = body.branch_id.clone();
                 }
+                // Resubmitted with an override: against a draft; without one: the agent's own.
+                run.draft = body.agent_config_override.is_some();
                 // A resubmit is never the test's first run in the invocation.
                 schedule(clock, base, run, k, false, now);
             }
