@@ -15,6 +15,7 @@ mod args;
 mod commands;
 mod connect;
 mod failure;
+mod history;
 mod junit;
 mod output;
 mod progress;
@@ -57,7 +58,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
-    let body = commands::preflight(&cli.command)?;
+    let body = commands::preflight(&cli.command, cli.global.json)?;
     let conn = connect::connect(&cli.global).await?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
