@@ -191,12 +191,12 @@ code.id {{ color: #59636e; font-size: 0.8em; }}
 #grid th.inv {{ writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; color: #59636e; padding: 0.3rem 0; height: 3rem; }}
 #grid td {{ width: 0.75rem; min-width: 0.75rem; height: 0.95rem; padding: 0; border-radius: 2px; }}
 .cell {{ display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; vertical-align: middle; margin-right: 0.3rem; }}
-.passed {{ background: #1a7f37; }}
-.failed {{ background: #cf222e; }}
-.mixed {{ background: linear-gradient(135deg, #cf222e 50%, #1a7f37 50%); }}
-.cancelled {{ background: #bf8700; }}
-.pending {{ background: #8c959f; }}
-.none {{ background: #f0f2f4; }}
+#grid td.passed, .cell.passed {{ background: #1a7f37; }}
+#grid td.failed, .cell.failed {{ background: #cf222e; }}
+#grid td.mixed, .cell.mixed {{ background: linear-gradient(135deg, #cf222e 50%, #1a7f37 50%); }}
+#grid td.cancelled, .cell.cancelled {{ background: #bf8700; }}
+#grid td.pending, .cell.pending {{ background: #8c959f; }}
+#grid td.none, .cell.none {{ background: #f0f2f4; }}
 </style>
 </head>
 <body>
@@ -548,6 +548,57 @@ mod tests {
         assert!(page.contains("<b id=\"total-pass-rate\">n/a</b>"));
         let page = html("agent_1", None, &[at(0, 2, 0, 0)], &History::new(1), &[]).unwrap();
         assert!(page.contains("<b id=\"total-pass-rate\">0.0%</b>"));
+    }
+
+    /// 200 tests x 100 invocations (each test failing in one invocation out of 7): a cell
+    /// per test and invocation, the tooltip only where a run failed says why, and the page
+    /// stays a few megabytes.
+    #[test]
+    fn a_grid_of_200_tests_by_100_invocations() {
+        use crate::history::{Column, RunFact, RunKind};
+        let names: Vec<String> = (0..200).map(|t| format!("Test <{t}>")).collect();
+        let ids: Vec<String> = (0..200).map(|t| format!("t{t:03}")).collect();
+        let mut history = History::new(100);
+        let mut invocations = Vec::new();
+        for k in (0..100i64).rev() {
+            let mut s = summary(150, 50);
+            s.id = format!("inv_{k}");
+            s.created_at_unix_secs = 1_752_000_000 + k * 3_600;
+            history.add_invocation(
+                Column {
+                    id: s.id.clone(),
+                    created_at: s.created_at_unix_secs,
+                    title: s.title.clone(),
+                },
+                (0..200).map(|t| RunFact {
+                    test_id: &ids[t],
+                    test_name: &names[t],
+                    kind: if (t as i64 + k) % 7 == 0 {
+                        RunKind::Failed
+                    } else {
+                        RunKind::Passed
+                    },
+                    version_id: None,
+                    rationale: Some("the agent & the caller disagreed"),
+                }),
+            );
+            invocations.push(s);
+        }
+        let ranked = history.ranked();
+        let page = html("agent_1", None, &invocations, &history, &ranked).unwrap();
+        let grid = &page[page.find("<table id=\"grid\">").unwrap()..];
+        assert_eq!(grid.matches("<td class=\"").count(), 200 * 100);
+        assert_eq!(grid.matches("<td class=\"failed\"").count(), 2_857);
+        assert_eq!(
+            grid.matches("the agent &amp; the caller disagreed").count(),
+            2_857
+        );
+        assert_eq!(grid.matches("<th class=\"inv\"").count(), 100);
+        assert!(grid.contains("Test &lt;199&gt;"));
+        assert!(page.len() < 4_000_000, "{} bytes", page.len());
+        if let Ok(path) = std::env::var("HISTORY_DUMP") {
+            std::fs::write(path, &page).unwrap();
+        }
     }
 
     #[test]
