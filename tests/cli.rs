@@ -1386,6 +1386,22 @@ async fn report_writes_a_self_contained_html_history() {
         .sum();
     assert_eq!(total("total-failed"), failed.to_string());
     assert_eq!(total("total-passed"), (24 - failed).to_string());
+    // This server has no runs for its history: each invocation is named as unreadable.
+    let unreadable: Vec<String> = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("unreadable"))
+        .expect("the unreadable invocations listed")
+        .children()
+        .filter(|n| n.has_tag_name("li"))
+        .map(|li| {
+            li.first_child()
+                .and_then(|c| c.text())
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    let included_ids: Vec<&str> = included.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(unreadable, included_ids);
 
     // --json: the included invocations as JSON lines. `--since` is inclusive: an
     // invocation created at that very second is reported.
