@@ -404,16 +404,14 @@ async fn scripted_history() {
         .expect("a rationale");
     let newest_refund_cell = grid_rows[0]
         .children()
-        .filter(|n| n.has_tag_name("td"))
-        .last()
+        .rfind(|n| n.has_tag_name("td"))
         .unwrap();
     let tooltip = newest_refund_cell.attribute("title").unwrap();
     assert!(tooltip.contains(&rationale), "{tooltip}");
     assert!(tooltip.contains("2 failed"), "{tooltip}");
     let not_run = grid_rows[2]
         .children()
-        .filter(|n| n.has_tag_name("td"))
-        .last()
+        .rfind(|n| n.has_tag_name("td"))
         .unwrap();
     assert!(not_run.attribute("title").unwrap().ends_with("not run"));
 
