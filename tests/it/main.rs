@@ -10,6 +10,7 @@
 //! | `example` | the example program run as a process |
 //! | `cli` | the `elevenlabs-tests` program run as a process (feature `cli`); one `cli_*` module per command family that has many tests |
 //! | `cli_fake` | `elevenlabs-tests fake`, the fake as a local server |
+//! | `cli_history` | `elevenlabs-tests report`'s per-test history on a scripted history |
 //! | `cli_gate` | `elevenlabs-tests run` as a CI gate: selection, `--agent-config`, retries, pass rate, summary, annotations (feature `cli`) |
 //!
 //! Helpers live once, in `support` (the scripted HTTP server), `process` (running a program with
@@ -42,3 +43,5 @@ mod cli;
 mod cli_fake;
 #[cfg(feature = "cli")]
 mod cli_gate;
+#[cfg(feature = "cli")]
+mod cli_history;

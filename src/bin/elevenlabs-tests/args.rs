@@ -70,7 +70,8 @@ pub enum Command {
     /// List, show, wait for and resubmit test invocations.
     #[command(subcommand, after_help = EXIT_CODES)]
     Invocations(InvocationsCommand),
-    /// Write an HTML history report of an agent's test invocations.
+    /// Report an agent's test history: per test (fails, flaky, regression since) and per
+    /// invocation, as HTML, Markdown or JSON lines.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
     /// Serve the embedded fake Tests API on a local port until SIGINT or SIGTERM, for programs
@@ -321,9 +322,34 @@ pub struct ReportArgs {
     /// Only invocations created on or after DATE (2025-07-01, 2025-07-01T12:00:00Z or unix seconds).
     #[arg(long, value_name = "DATE", value_parser = parse_since)]
     pub since: Option<i64>,
-    /// The HTML file to write.
+    /// Only the newest N invocations (after --since).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub last: Option<u64>,
+    /// How many invocations' runs to read at a time.
+    #[arg(long, value_name = "N", default_value = "8", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+    /// How many of the newest invocations the HTML grid of tests x invocations shows.
+    #[arg(long, value_name = "N", default_value = "100", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub grid_invocations: u64,
+    /// Write the HTML report to FILE (chart, invocations, tests ranked, tests x invocations grid).
     #[arg(long, value_name = "FILE")]
-    pub html: PathBuf,
+    pub html: Option<PathBuf>,
+    /// Write the ranked table of tests as Markdown to FILE (for a pull request comment).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// At least one output: --html, --markdown or --json.
+    pub fn check_outputs(&self, json: bool) -> Result<(), String> {
+        if self.html.is_none() && self.markdown.is_none() && !json {
+            return Err(
+                "report needs an output: --html FILE, --markdown FILE or --json (one test a line on stdout)"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The command line with what the spec says of the flags that stand for its parameters:

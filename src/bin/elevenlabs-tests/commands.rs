@@ -18,8 +18,9 @@ use crate::args::{
 use crate::connect::Connection;
 use crate::failure::{EXIT_OK, EXIT_TESTS_FAILED, EXIT_TIMED_OUT, Failure};
 use crate::gate::{self, Attempts, Cost, Rule};
+use crate::history::{Column, History, RunFact};
 use crate::output::{self, json_line};
-use crate::progress::WaitProgress;
+use crate::progress::{ReadProgress, WaitProgress};
 use crate::{agent_config, ci_report, junit, report, selection};
 
 /// What a command ends with, when it does not fail.
@@ -71,8 +72,9 @@ pub struct Prepared {
 }
 
 /// Checks what can be checked before connecting (the fake prints a note when it starts):
-/// the body of `tests create` and the `--agent-config` of `run`, read and validated once.
-pub fn preflight(command: &Command) -> Result<Prepared, Failure> {
+/// the body of `tests create` and the `--agent-config` of `run`, read and validated once, and
+/// the outputs `report` is asked for.
+pub fn preflight(command: &Command, json: bool) -> Result<Prepared, Failure> {
     match command {
         Command::Tests(TestsCommand::Create { file }) => Ok(Prepared {
             create_body: Some(read_create_body(file)?),
@@ -86,6 +88,10 @@ pub fn preflight(command: &Command) -> Result<Prepared, Failure> {
                 .transpose()?,
             ..Prepared::default()
         }),
+        Command::Report(args) => {
+            args.check_outputs(json).map_err(Failure::Usage)?;
+            Ok(Prepared::default())
+        }
         _ => Ok(Prepared::default()),
     }
 }
@@ -789,6 +795,18 @@ async fn get_invocation(
         .into_inner())
 }
 
+/// Whether an invocation's runs are unreadable rather than the API or network failing: the
+/// API refused that one invocation (404 and the like, after the client's retries), or its
+/// body does not decode. Counted and named in the report; anything else stops it.
+fn is_unreadable(e: &elevenlabs_agent_tests::Error) -> bool {
+    match e {
+        elevenlabs_agent_tests::Error::Api { status, .. } => !matches!(status.as_u16(), 401 | 403),
+        elevenlabs_agent_tests::Error::Decode { .. }
+        | elevenlabs_agent_tests::Error::Validation { .. } => true,
+        _ => false,
+    }
+}
+
 pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> Outcome {
     let agent = ctx.conn.agent_or_demo(args.agent.as_deref(), "report")?;
     let mut items = ctx
@@ -805,27 +823,98 @@ pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> Outcome {
         {
             continue;
         }
-        if ctx.json {
-            json_line(ctx.out, &item)?;
-        }
         invocations.push(item);
+        if args.last.is_some_and(|n| invocations.len() as u64 >= n) {
+            break;
+        }
     }
-    let html = report::html(&agent, args.since, &invocations)
-        .map_err(|e| Failure::Io(format!("cannot draw the chart: {e}")))?;
-    std::fs::write(&args.html, html)
-        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", args.html.display())))?;
-    let message = format!(
-        "wrote {} ({} invocation{} of agent {agent})",
-        args.html.display(),
+
+    // The runs of each invocation, `--concurrency` at a time, in the listing's order (newest
+    // first); each response is reduced to the history's counters and cells, then dropped.
+    let mut history = History::new(args.grid_invocations as usize);
+    let progress = ReadProgress::new(invocations.len() as u64);
+    let client = ctx.client();
+    let mut details = futures::stream::iter(&invocations)
+        .map(|summary| async move {
+            let detail = client
+                .get_test_invocation()
+                .test_invocation_id(summary.id.as_str())
+                .send()
+                .await;
+            (summary, detail)
+        })
+        .buffered(args.concurrency as usize);
+    while let Some((summary, detail)) = details.next().await {
+        let column = Column {
+            id: summary.id.clone(),
+            created_at: summary.created_at_unix_secs,
+            title: summary.title.clone(),
+        };
+        match detail.map_err(elevenlabs_agent_tests::Error::from) {
+            Ok(detail) => history.add_invocation(column, detail.test_runs.iter().map(RunFact::of)),
+            Err(e) if is_unreadable(&e) => history.add_unreadable(&summary.id, e.to_string()),
+            Err(e) => return Err(e.into()),
+        }
+        progress.inc();
+    }
+    drop(details);
+    drop(progress);
+    let ranked = history.ranked();
+
+    for unreadable in history.unreadable() {
+        eprintln!(
+            "warning: cannot read the runs of invocation {}: {}",
+            unreadable.id, unreadable.reason
+        );
+    }
+    if ctx.json {
+        for stats in &ranked {
+            json_line(ctx.out, stats)?;
+        }
+    }
+    let mut written = Vec::new();
+    if let Some(path) = &args.markdown {
+        let text = report::markdown(&agent, &history, &ranked);
+        write_file(path, &text)?;
+        written.push(path.display().to_string());
+    }
+    if let Some(path) = &args.html {
+        let html = report::html(&agent, args.since, &invocations, &history, &ranked)
+            .map_err(|e| Failure::Io(format!("cannot draw the chart: {e}")))?;
+        write_file(path, &html)?;
+        written.push(path.display().to_string());
+    }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut summary = format!(
+        "{} invocation{} of agent {agent}, {} test{}",
         invocations.len(),
-        if invocations.len() == 1 { "" } else { "s" }
+        plural(invocations.len()),
+        ranked.len(),
+        plural(ranked.len())
     );
+    if !history.unreadable().is_empty() {
+        summary.push_str(&format!(
+            "; {} could not be read",
+            history.unreadable().len()
+        ));
+    }
+    let message = if written.is_empty() {
+        summary
+    } else {
+        format!("wrote {} ({summary})", written.join(" and "))
+    };
     if ctx.json {
         eprintln!("{message}");
     } else {
         writeln!(ctx.out, "{message}")?;
     }
     Ok(EXIT_OK)
+}
+
+/// Writes a report file; exit 3 when it cannot.
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]

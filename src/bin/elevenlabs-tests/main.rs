@@ -18,6 +18,7 @@ mod commands;
 mod connect;
 mod failure;
 mod gate;
+mod history;
 mod junit;
 mod output;
 mod progress;
@@ -68,7 +69,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     if let Command::Fake(args) = cli.command {
         return serve::serve(&cli.global, args).await;
     }
-    let prepared = commands::preflight(&cli.command)?;
+    let prepared = commands::preflight(&cli.command, cli.global.json)?;
     let conn = connect::connect(&cli.global).await?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -55,3 +55,38 @@ impl Drop for WaitProgress {
         }
     }
 }
+
+/// The bar while `report` reads the invocations' runs: an indicatif bar on a terminal,
+/// nothing otherwise.
+pub struct ReadProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl ReadProgress {
+    pub fn new(total: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} invocations read {elapsed:>4}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self { bar }
+    }
+
+    /// One more invocation read.
+    pub fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for ReadProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

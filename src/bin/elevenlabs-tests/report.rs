@@ -1,6 +1,7 @@
-//! The HTML history report: one self-contained file (no network, no JavaScript) with a chart
-//! of the pass rate over time (plotters' SVG backend, inlined), totals, and a table of the
-//! invocations.
+//! The history report: the HTML page, one self-contained file (no network, no JavaScript) with
+//! a chart of the pass rate over time (plotters' SVG backend, inlined), totals, a table of the
+//! invocations, then the tests ranked and a grid of tests x invocations; and the ranked table
+//! as Markdown.
 //!
 //! The pass rate of an invocation is `passed / (passed + failed)`, over its finished runs. In
 //! the chart each invocation is one `<circle>`: green when none of its runs failed, red when
@@ -11,6 +12,7 @@ use std::fmt::Write as _;
 use elevenlabs_agent_tests::types::TestInvocationSummaryResponseModel;
 use plotters::prelude::*;
 
+use crate::history::{Cell, History, TestStats};
 use crate::output::rfc3339;
 
 /// Colour of an invocation without failures.
@@ -116,10 +118,13 @@ pub fn chart_svg(invocations: &[TestInvocationSummaryResponseModel]) -> Result<S
 }
 
 /// The whole HTML page. `invocations` in any order; the table lists them newest first.
+/// `ranked`: the tests of `history`, as [`History::ranked`] gives them.
 pub fn html(
     agent: &str,
     since: Option<i64>,
     invocations: &[TestInvocationSummaryResponseModel],
+    history: &History,
+    ranked: &[TestStats],
 ) -> Result<String, String> {
     let mut oldest_first = invocations.to_vec();
     oldest_first.sort_by_key(|i| i.created_at_unix_secs);
@@ -171,6 +176,27 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 tr.failed td.failed {{ color: #cf222e; font-weight: 600; }}
 .legend span {{ margin-right: 1rem; }}
 .dot {{ display: inline-block; width: 0.7rem; height: 0.7rem; border-radius: 50%; margin-right: 0.3rem; }}
+h2 {{ font-size: 1.2rem; margin-top: 2rem; }}
+#tests td.status {{ font-weight: 600; }}
+#tests tr.regression td.status, #tests tr.failing td.status {{ color: #cf222e; }}
+#tests tr.flaky td.status {{ color: #9a6700; }}
+#tests tr.passing td.status {{ color: #1a7f37; }}
+code.id {{ color: #59636e; font-size: 0.8em; }}
+.grid {{ overflow: auto; max-height: 85vh; border: 1px solid #d1d9e0; border-radius: 6px; }}
+#grid {{ border-collapse: separate; border-spacing: 2px; width: auto; font-size: 0.75rem; }}
+#grid th, #grid td {{ border: 0; }}
+#grid thead th {{ position: sticky; top: 0; background: #fff; z-index: 2; }}
+#grid th.name {{ position: sticky; left: 0; background: #fff; z-index: 1; text-align: left; white-space: nowrap; max-width: 20rem; overflow: hidden; text-overflow: ellipsis; padding: 0 0.5rem 0 0.3rem; font-weight: normal; }}
+#grid thead th.name {{ z-index: 3; font-weight: 600; }}
+#grid th.inv {{ writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; color: #59636e; padding: 0.3rem 0; height: 3rem; }}
+#grid td {{ width: 0.75rem; min-width: 0.75rem; height: 0.95rem; padding: 0; border-radius: 2px; }}
+.cell {{ display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; vertical-align: middle; margin-right: 0.3rem; }}
+#grid td.passed, .cell.passed {{ background: #1a7f37; }}
+#grid td.failed, .cell.failed {{ background: #cf222e; }}
+#grid td.mixed, .cell.mixed {{ background: linear-gradient(135deg, #cf222e 50%, #1a7f37 50%); }}
+#grid td.cancelled, .cell.cancelled {{ background: #bf8700; }}
+#grid td.pending, .cell.pending {{ background: #8c959f; }}
+#grid td.none, .cell.none {{ background: #f0f2f4; }}
 </style>
 </head>
 <body>
@@ -213,8 +239,202 @@ tr.failed td.failed {{ color: #cf222e; font-weight: 600; }}
             id = escape(&i.id),
         );
     }
-    h.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    h.push_str("</tbody>\n</table>\n");
+    tests_section(&mut h, history, ranked);
+    h.push_str("</body>\n</html>\n");
     Ok(h)
+}
+
+/// `regression since 2025-07-08T18:40:00Z`, or the status alone.
+fn status_text(s: &TestStats) -> String {
+    match &s.regression_since {
+        Some(since) if s.regression => format!("regression since {since}"),
+        _ => s.status.to_owned(),
+    }
+}
+
+/// The tooltip of a grid cell.
+fn cell_title(date: &str, title: &str, cell: Option<&Cell>) -> String {
+    let Some(c) = cell else {
+        return format!("{date} {title}: not run");
+    };
+    let mut text = format!("{date} {title}: ");
+    let parts: Vec<String> = [
+        (c.passed, "passed"),
+        (c.failed, "failed"),
+        (c.other, "cancelled or other"),
+        (c.pending, "pending"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    text.push_str(&parts.join(", "));
+    if let Some(r) = &c.rationale {
+        text.push_str(&format!(" \u{2014} {r}"));
+    }
+    text
+}
+
+/// The section under the invocations: the tests ranked, then the grid of tests x
+/// invocations (newest on the right; a cell's tooltip has its counts and the rationale of a
+/// failure).
+fn tests_section(h: &mut String, history: &History, ranked: &[TestStats]) {
+    let columns: Vec<_> = history.columns().collect();
+    let _ = writeln!(
+        h,
+        r#"<h2 id="tests-heading">Tests</h2>
+<p class="sub">{n} tests over {read} invocations read: failing now first, then flaky, then the rest</p>"#,
+        n = ranked.len(),
+        read = history.read(),
+    );
+    if !history.unreadable().is_empty() {
+        let _ = writeln!(
+            h,
+            r#"<p class="sub">{} invocations could not be read:</p>
+<ul id="unreadable">"#,
+            history.unreadable().len()
+        );
+        for u in history.unreadable() {
+            let _ = writeln!(
+                h,
+                "<li><code>{}</code>: {}</li>",
+                escape(&u.id),
+                escape(&u.reason)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str(
+        r#"<table id="tests">
+<thead><tr><th>Test</th><th>Status</th><th>Pass rate</th><th>Runs</th><th>Passed</th><th>Failed</th><th>Other</th><th>Last failure</th><th>Streak</th></tr></thead>
+<tbody>
+"#,
+    );
+    for s in ranked {
+        let _ = writeln!(
+            h,
+            r#"<tr class="{class}" data-test="{id}"><td>{name} <code class="id">{id}</code></td><td class="status">{status}</td><td class="n rate">{rate}</td><td class="n">{runs}</td><td class="n">{passed}</td><td class="n">{failed}</td><td class="n">{other}</td><td>{last}</td><td>{streak}</td></tr>"#,
+            class = s.status.replace(' ', "-"),
+            id = escape(&s.test_id),
+            name = escape(&s.name),
+            status = escape(&status_text(s)),
+            rate = s.pass_rate_text(),
+            runs = s.runs,
+            passed = s.passed,
+            failed = s.failed,
+            other = s.other,
+            last = s.last_failure.as_deref().unwrap_or("-"),
+            streak = s.streak_text(),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+
+    let _ = writeln!(
+        h,
+        r#"<h2 id="grid-heading">Runs per test and invocation</h2>
+<p class="sub">The newest {n} invocations read, the newest on the right; hover a cell for its runs and why one failed.</p>
+<p class="legend"><span><i class="cell passed"></i>passed</span><span><i class="cell failed"></i>failed</span><span><i class="cell mixed"></i>passed and failed</span><span><i class="cell cancelled"></i>cancelled or other</span><span><i class="cell pending"></i>pending</span><span><i class="cell none"></i>not run</span></p>
+<div class="grid">
+<table id="grid">
+<thead><tr><th class="name">Test</th>"#,
+        n = columns.len(),
+    );
+    let dates: Vec<String> = columns.iter().map(|c| rfc3339(c.created_at)).collect();
+    for (c, date) in columns.iter().zip(&dates) {
+        let _ = write!(
+            h,
+            r#"<th class="inv" title="{date} {title} ({id})">{day}</th>"#,
+            title = escape(&c.title),
+            id = escape(&c.id),
+            day = &date[5..10.min(date.len())],
+        );
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for s in ranked {
+        let _ = write!(
+            h,
+            r#"<tr data-test="{id}"><th class="name" title="{id}">{name}</th>"#,
+            id = escape(&s.test_id),
+            name = escape(&s.name),
+        );
+        for ((cell, c), date) in history
+            .cells(&s.test_id)
+            .into_iter()
+            .zip(&columns)
+            .zip(&dates)
+        {
+            let _ = write!(
+                h,
+                r#"<td class="{class}" title="{title}"></td>"#,
+                class = cell.map_or("none", Cell::class),
+                title = escape(&cell_title(date, &c.title, cell)),
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// Escapes text for a Markdown table cell.
+fn markdown_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The ranked table of tests as Markdown (for a pull request comment).
+pub fn markdown(agent: &str, history: &History, ranked: &[TestStats]) -> String {
+    let mut m = String::new();
+    let _ = writeln!(
+        m,
+        "### Test history of agent `{}`\n\n{} tests over {} invocations read: failing now first, then flaky, then the rest.\n",
+        agent.replace('`', "'"),
+        ranked.len(),
+        history.read()
+    );
+    if !history.unreadable().is_empty() {
+        let ids: Vec<String> = history
+            .unreadable()
+            .iter()
+            .map(|u| markdown_escape(&u.id))
+            .collect();
+        let _ = writeln!(
+            m,
+            "{} invocations could not be read: {}.\n",
+            ids.len(),
+            ids.join(", ")
+        );
+    }
+    m.push_str(
+        "| Test | Status | Pass rate | Runs | Passed | Failed | Other | Last failure | Streak |\n",
+    );
+    m.push_str("|---|---|--:|--:|--:|--:|--:|---|---|\n");
+    for s in ranked {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            markdown_escape(&s.name),
+            status_text(s),
+            s.pass_rate_text(),
+            s.runs,
+            s.passed,
+            s.failed,
+            s.other,
+            s.last_failure.as_deref().unwrap_or("-"),
+            s.streak_text(),
+        );
+    }
+    m
 }
 
 #[cfg(test)]
@@ -223,7 +443,7 @@ mod tests {
 
     #[test]
     fn an_empty_history_still_renders() {
-        let html = html("agent_1", Some(0), &[]).unwrap();
+        let html = html("agent_1", Some(0), &[], &History::new(1), &[]).unwrap();
         assert!(html.contains("no invocations"));
         assert!(html.contains("<svg"));
         assert_eq!(html.matches("<circle").count(), 0);
@@ -278,7 +498,7 @@ mod tests {
             s
         };
         let invocations = [at(3, 1, 0, 0), at(2, 0, 2, 1), at(0, 0, 4, 2)];
-        let page = html("agent_1", None, &invocations).unwrap();
+        let page = html("agent_1", None, &invocations, &History::new(1), &[]).unwrap();
         for (id, value) in [
             ("total-pending", "6"),
             ("total-passed", "5"),
@@ -324,10 +544,61 @@ mod tests {
         assert!(circles[1].contains("#1A7F37"), "{}", circles[1]);
         assert!(circles[2].contains("#8C959F"), "{}", circles[2]);
         // Nothing finished at all: no rate; everything failed: 0 %.
-        let page = html("agent_1", None, &[at(0, 0, 1, 0)]).unwrap();
+        let page = html("agent_1", None, &[at(0, 0, 1, 0)], &History::new(1), &[]).unwrap();
         assert!(page.contains("<b id=\"total-pass-rate\">n/a</b>"));
-        let page = html("agent_1", None, &[at(0, 2, 0, 0)]).unwrap();
+        let page = html("agent_1", None, &[at(0, 2, 0, 0)], &History::new(1), &[]).unwrap();
         assert!(page.contains("<b id=\"total-pass-rate\">0.0%</b>"));
+    }
+
+    /// 200 tests x 100 invocations (each test failing in one invocation out of 7): a cell
+    /// per test and invocation, the tooltip only where a run failed says why, and the page
+    /// stays a few megabytes.
+    #[test]
+    fn a_grid_of_200_tests_by_100_invocations() {
+        use crate::history::{Column, RunFact, RunKind};
+        let names: Vec<String> = (0..200).map(|t| format!("Test <{t}>")).collect();
+        let ids: Vec<String> = (0..200).map(|t| format!("t{t:03}")).collect();
+        let mut history = History::new(100);
+        let mut invocations = Vec::new();
+        for k in (0..100i64).rev() {
+            let mut s = summary(150, 50);
+            s.id = format!("inv_{k}");
+            s.created_at_unix_secs = 1_752_000_000 + k * 3_600;
+            history.add_invocation(
+                Column {
+                    id: s.id.clone(),
+                    created_at: s.created_at_unix_secs,
+                    title: s.title.clone(),
+                },
+                (0..200).map(|t| RunFact {
+                    test_id: &ids[t],
+                    test_name: &names[t],
+                    kind: if (t as i64 + k) % 7 == 0 {
+                        RunKind::Failed
+                    } else {
+                        RunKind::Passed
+                    },
+                    version_id: None,
+                    rationale: Some("the agent & the caller disagreed"),
+                }),
+            );
+            invocations.push(s);
+        }
+        let ranked = history.ranked();
+        let page = html("agent_1", None, &invocations, &history, &ranked).unwrap();
+        let grid = &page[page.find("<table id=\"grid\">").unwrap()..];
+        assert_eq!(grid.matches("<td class=\"").count(), 200 * 100);
+        assert_eq!(grid.matches("<td class=\"failed\"").count(), 2_857);
+        assert_eq!(
+            grid.matches("the agent &amp; the caller disagreed").count(),
+            2_857
+        );
+        assert_eq!(grid.matches("<th class=\"inv\"").count(), 100);
+        assert!(grid.contains("Test &lt;199&gt;"));
+        assert!(page.len() < 4_000_000, "{} bytes", page.len());
+        if let Ok(path) = std::env::var("HISTORY_DUMP") {
+            std::fs::write(path, &page).unwrap();
+        }
     }
 
     #[test]
