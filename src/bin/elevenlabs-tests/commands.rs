@@ -129,6 +129,15 @@ pub async fn tests(
             }
             Ok(EXIT_OK)
         }
+        TestsCommand::Pull(args) => {
+            crate::project::pull::run(&ctx.conn.client, ctx.out, ctx.json, args).await
+        }
+        TestsCommand::Diff(args) => {
+            crate::project::push::diff(&ctx.conn.client, ctx.out, ctx.json, args).await
+        }
+        TestsCommand::Push(args) => {
+            crate::project::push::push(&ctx.conn.client, ctx.out, ctx.json, args).await
+        }
         TestsCommand::Delete { id } => {
             let answer = ctx
                 .client()
@@ -190,7 +199,11 @@ fn read_create_body(path: &Path) -> Result<CreateTestBody, Failure> {
     body.map_err(|(at, what)| invalid(at, what))
 }
 
-pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Outcome {
+pub async fn run(ctx: &mut Ctx<'_>, mut args: RunArgs) -> Outcome {
+    if args.project {
+        // Before anything runs: a test not pushed yet is an error naming it.
+        args.tests = crate::project::test_ids(&args.dir)?;
+    }
     let agent = ctx.conn.agent_or_demo(args.agent.as_deref(), "run")?;
     let tests: Vec<SingleTestRunRequestModel> = if args.tests.is_empty() {
         let agent_config = ctx

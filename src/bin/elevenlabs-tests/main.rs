@@ -18,6 +18,7 @@ mod failure;
 mod junit;
 mod output;
 mod progress;
+mod project;
 mod report;
 
 use std::io::{self, Write};
