@@ -95,7 +95,7 @@ pub fn check(config: &str, text: &str, pushed: bool) -> Result<Checked, Failure>
         }
     };
     let known = known_fields(&kind);
-    if let Some(unknown) = object.keys().find(|k| !known.iter().any(|f| f == *k)) {
+    if let Some(unknown) = object.keys().find(|k| known.binary_search(k).is_err()) {
         return Err(bad(format!(
             "at `{unknown}`: unknown field for a {kind} test; expected one of: {}",
             known.join(", ")
@@ -184,9 +184,17 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |at| &message[..at])
 }
 
-/// The fields a config of `kind` may have: those of its create, update and GET bodies, from
-/// the generated types' JSON Schemas (that is, from the spec).
-pub fn known_fields(kind: &str) -> Vec<String> {
+/// The fields a config of `kind` may have, sorted: those of its create, update and GET
+/// bodies, from the generated types' JSON Schemas (that is, from the spec); worked out once
+/// per kind.
+pub fn known_fields(kind: &str) -> &'static [String] {
+    static FIELDS: [std::sync::OnceLock<Vec<String>>; 3] =
+        [const { std::sync::OnceLock::new() }; 3];
+    let i = KINDS.iter().position(|k| *k == kind).unwrap_or(2);
+    FIELDS[i].get_or_init(|| fields_of(KINDS[i]))
+}
+
+fn fields_of(kind: &str) -> Vec<String> {
     let schemas = match kind {
         "llm" => [
             schemars::schema_for!(types::CreateResponseUnitTestRequest),
