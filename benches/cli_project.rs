@@ -37,7 +37,13 @@ fn fresh_dir(name: &str) -> PathBuf {
 
 /// Runs `program args` in `cwd` against `server`; wall time and peak RSS in kB (when
 /// `/usr/bin/time` is there).
-fn timed(server: &FakeServer, program: &str, args: &[&str], cwd: &Path, expect: i32) -> (Duration, Option<u64>) {
+fn timed(
+    server: &FakeServer,
+    program: &str,
+    args: &[&str],
+    cwd: &Path,
+    expect: i32,
+) -> (Duration, Option<u64>) {
     let time = Path::new("/usr/bin/time").exists();
     let mut cmd = if time {
         let mut c = Command::new("/usr/bin/time");
@@ -54,7 +60,11 @@ fn timed(server: &FakeServer, program: &str, args: &[&str], cwd: &Path, expect: 
     let out = cmd.output().expect("runs");
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(expect), "{program} {args:?}: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(expect),
+        "{program} {args:?}: {stderr}"
+    );
     let rss = time
         .then(|| stderr.lines().last().and_then(|l| l.trim().parse().ok()))
         .flatten();
@@ -92,7 +102,12 @@ fn main() {
                 .name(format!("Bench test {i}"))
                 .success_condition(format!("The agent answers question {i} correctly"));
             let body = CreateTestBody::Llm(body.try_into().expect("a body"));
-            client.create_test().body(body).send().await.expect("created");
+            client
+                .create_test()
+                .body(body)
+                .send()
+                .await
+                .expect("created");
         }
     });
     assert_eq!(server.tests().len(), TESTS);
@@ -103,15 +118,35 @@ fn main() {
     let mut dir = PathBuf::new();
     for i in 0..5 {
         dir = fresh_dir(&format!("pull-{i}"));
-        pulls.push(timed(&server, PROGRAM, &["--base-url", &url, "tests", "pull"], &dir, 0));
+        pulls.push(timed(
+            &server,
+            PROGRAM,
+            &["--base-url", &url, "tests", "pull"],
+            &dir,
+            0,
+        ));
     }
-    report("tests pull, 500 tests, 20 ms per request", &pulls, Some(2.5));
+    report(
+        "tests pull, 500 tests, 20 ms per request",
+        &pulls,
+        Some(2.5),
+    );
 
     let mut diffs = Vec::new();
     for _ in 0..5 {
-        diffs.push(timed(&server, PROGRAM, &["--base-url", &url, "tests", "diff", "--exit-code"], &dir, 0));
+        diffs.push(timed(
+            &server,
+            PROGRAM,
+            &["--base-url", &url, "tests", "diff", "--exit-code"],
+            &dir,
+            0,
+        ));
     }
-    report("tests diff --exit-code, unchanged, 500 tests, 20 ms per request", &diffs, Some(2.0));
+    report(
+        "tests diff --exit-code, unchanged, 500 tests, 20 ms per request",
+        &diffs,
+        Some(2.0),
+    );
 
     let mut sequential = Vec::new();
     for _ in 0..3 {
@@ -123,7 +158,11 @@ fn main() {
             0,
         ));
     }
-    report("tests diff --concurrency 1 (for comparison), 3 runs", &sequential, None);
+    report(
+        "tests diff --concurrency 1 (for comparison), 3 runs",
+        &sequential,
+        None,
+    );
 
     if let Ok(official) = std::env::var("ELEVENLABS_OFFICIAL_CLI") {
         let mut runs = Vec::new();
@@ -153,15 +192,26 @@ fn main() {
                     out.status.code(),
                     stdout.lines().count(),
                     stdout.lines().last().unwrap_or(""),
-                    String::from_utf8_lossy(&out.stderr).lines().next().map(|l| format!(", stderr: {l}")).unwrap_or_default()
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .next()
+                        .map(|l| format!(", stderr: {l}"))
+                        .unwrap_or_default()
                 );
             }
         }
-        report("official CLI 1.3.0 tests pull --all, same fake", &runs, None);
+        report(
+            "official CLI 1.3.0 tests pull --all, same fake",
+            &runs,
+            None,
+        );
     }
     for entry in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
         let name = entry.file_name();
-        if name.to_string_lossy().starts_with(&format!("bench-project-{}-", std::process::id())) {
+        if name
+            .to_string_lossy()
+            .starts_with(&format!("bench-project-{}-", std::process::id()))
+        {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
