@@ -15,6 +15,12 @@ pub(crate) struct Faults {
     retry_after: Option<u32>,
     /// Delay before every response.
     pub(crate) latency: Duration,
+    /// Write requests (any method but `GET`) still to serve normally before failing some.
+    writes_to_pass: u32,
+    /// Write requests to fail once `writes_to_pass` is spent.
+    writes_to_fail: u32,
+    /// Status of the failed writes.
+    write_status: u16,
 }
 
 /// A failure to serve instead of the real answer.
@@ -25,10 +31,23 @@ pub(crate) struct InjectedFailure {
 }
 
 impl Faults {
-    /// Takes one pending failure, if any.
-    pub(crate) fn take(&mut self) -> Option<InjectedFailure> {
+    /// Takes one pending failure for a request, if any: those of [`FakeServer::fail_next`]
+    /// first, then, for a write (`is_write`: any method but `GET`), those of
+    /// [`FakeServer::fail_writes`].
+    pub(crate) fn take(&mut self, is_write: bool) -> Option<InjectedFailure> {
         if self.remaining == 0 {
-            return None;
+            if !is_write || self.writes_to_fail == 0 {
+                return None;
+            }
+            if self.writes_to_pass > 0 {
+                self.writes_to_pass -= 1;
+                return None;
+            }
+            self.writes_to_fail -= 1;
+            return Some(InjectedFailure {
+                status: self.write_status,
+                retry_after: None,
+            });
         }
         self.remaining -= 1;
         Some(InjectedFailure {
@@ -93,6 +112,38 @@ impl FakeServer {
         faults.retry_after = retry_after;
     }
 
+    /// Serves the next `after` write requests (any method but `GET`: creates, updates,
+    /// deletes, runs) normally, then fails the `k` writes after them with `status` (same body
+    /// as [`FakeServer::fail_next`], no `Retry-After`); reads are never failed by this knob.
+    /// `fail_writes(2, 1, 500)` fails the third write. Replaces the write failures still
+    /// pending; `k = 0` cancels them. [`FakeServer::fail_next`] failures are served first.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use elevenlabs_agent_tests::{RetryPolicy, fake::FakeServer};
+    ///
+    /// let server = FakeServer::start().await?;
+    /// server.fail_writes(1, 1, 500);
+    /// let client = server.client_builder().retry(RetryPolicy::disabled()).build()?;
+    /// let id = server.tests()[0].id.clone();
+    /// assert!(client.delete_test().test_id(&id).send().await.is_ok()); // the first write
+    /// assert!(client.list_tests().send().await.is_ok()); // a read: never failed
+    /// let other = server.tests()[0].id.clone();
+    /// assert!(client.delete_test().test_id(&other).send().await.is_err()); // the second
+    /// assert!(client.delete_test().test_id(&other).send().await.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn fail_writes(&self, after: u32, k: u32, status: u16) {
+        let mut faults = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        faults.writes_to_pass = after;
+        faults.writes_to_fail = k;
+        faults.write_status = if (100..=999).contains(&status) {
+            status
+        } else {
+            500
+        };
+    }
+
     /// How many injected failures are still to be served.
     pub fn pending_failures(&self) -> u32 {
         self.shared
@@ -115,5 +166,35 @@ impl FakeServer {
     /// Cancels pending failures and latency.
     pub fn clear_faults(&self) {
         *self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()) = Faults::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Faults;
+
+    #[test]
+    fn write_failures_skip_reads_and_the_first_writes() {
+        let mut faults = Faults {
+            writes_to_pass: 2,
+            writes_to_fail: 2,
+            write_status: 500,
+            ..Faults::default()
+        };
+        let served: Vec<Option<u16>> = [false, true, false, true, true, false, true, true]
+            .into_iter()
+            .map(|is_write| faults.take(is_write).map(|f| f.status))
+            .collect();
+        assert_eq!(
+            served,
+            [None, None, None, None, Some(500), None, Some(500), None]
+        );
+        // fail_next's failures come first, for reads and writes alike.
+        faults.remaining = 1;
+        faults.status = 429;
+        faults.writes_to_fail = 1;
+        assert_eq!(faults.take(true).map(|f| f.status), Some(429));
+        assert_eq!(faults.take(true).map(|f| f.status), Some(500));
+        assert_eq!(faults.take(true).map(|f| f.status), None);
     }
 }

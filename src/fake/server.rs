@@ -121,7 +121,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Resp {
 
     let (latency, failure) = {
         let mut faults = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
-        (faults.latency, faults.take())
+        (faults.latency, faults.take(method != Method::GET))
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

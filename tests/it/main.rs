@@ -10,6 +10,7 @@
 //! | `example` | the example program run as a process |
 //! | `cli` | the `elevenlabs-tests` program run as a process (feature `cli`); one `cli_*` module per command family that has many tests |
 //! | `cli_fake` | `elevenlabs-tests fake`, the fake as a local server |
+//! | `cli_project` | tests as code: `tests pull / diff / push` and `run --project` on the fake |
 //! | `cli_history` | `elevenlabs-tests report`'s per-test history on a scripted history |
 //! | `cli_gate` | `elevenlabs-tests run` as a CI gate: selection, `--agent-config`, retries, pass rate, summary, annotations (feature `cli`) |
 //!
@@ -45,3 +46,5 @@ mod cli_fake;
 mod cli_gate;
 #[cfg(feature = "cli")]
 mod cli_history;
+#[cfg(feature = "cli")]
+mod cli_project;

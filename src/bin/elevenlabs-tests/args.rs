@@ -118,6 +118,74 @@ pub enum TestsCommand {
         /// The test's id.
         id: String,
     },
+    /// Write the remote tests into a project directory (tests.json and test_configs/, the
+    /// official ElevenLabs CLI's layout); unchanged files are not rewritten.
+    #[command(after_help = EXIT_CODES)]
+    Pull(PullArgs),
+    /// Show what `tests push` would do: creates, updates (each changed field), remote-only
+    /// tests. With --exit-code, exit 1 when there are changes.
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
+    /// Apply the project to the remote tests: create new tests, update changed ones (never
+    /// an unchanged one), re-create missing folders; --prune deletes remote-only tests.
+    #[command(after_help = EXIT_CODES)]
+    Push(PushArgs),
+}
+
+/// `--dir` and `--concurrency` of the project commands.
+#[derive(Debug, Args, Clone)]
+pub struct ProjectArgs {
+    /// The project root (where tests.json is).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// How many tests to read at a time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// `tests pull`.
+#[derive(Debug, Args, Clone)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Only this test (repeatable).
+    #[arg(long = "test", value_name = "TEST_ID")]
+    pub tests: Vec<String>,
+    /// Only the tests in this folder, at any depth (`root`: those at the root).
+    #[arg(long, value_name = "FOLDER_ID")]
+    pub folder: Option<String>,
+    /// New and existing tests (the default).
+    #[arg(long, conflicts_with = "update")]
+    pub all: bool,
+    /// Only the tests already in tests.json.
+    #[arg(long)]
+    pub update: bool,
+}
+
+/// `tests diff`.
+#[derive(Debug, Args, Clone)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Exit 1 when the plan has changes, 0 when it has none (as `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+/// `tests push`.
+#[derive(Debug, Args, Clone)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Only print the plan (as `tests diff`).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also delete the remote tests that are not in the project.
+    #[arg(long)]
+    pub prune: bool,
+    /// Do not ask before --prune deletes (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `--limit` and `--page-size` of a listing.
@@ -157,6 +225,13 @@ pub struct RunArgs {
     /// configuration. Checked locally first.
     #[arg(long, value_name = "FILE")]
     pub agent_config: Option<PathBuf>,
+    /// Run the project's tests (the ids in tests.json; see `tests push`), intersected with
+    /// the other filters.
+    #[arg(long)]
+    pub project: bool,
+    /// The project root for --project.
+    #[arg(long, value_name = "DIR", default_value = ".", requires = "project")]
+    pub dir: PathBuf,
     /// Run each test N times (the API groups the results). Its bounds are the spec's (see
     /// [`command`]).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]

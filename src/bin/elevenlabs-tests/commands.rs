@@ -163,6 +163,15 @@ pub async fn tests(
             }
             Ok(EXIT_OK)
         }
+        TestsCommand::Pull(args) => {
+            crate::project::pull::run(&ctx.conn.client, ctx.out, ctx.json, args).await
+        }
+        TestsCommand::Diff(args) => {
+            crate::project::push::diff(&ctx.conn.client, ctx.out, ctx.json, args).await
+        }
+        TestsCommand::Push(args) => {
+            crate::project::push::push(&ctx.conn.client, ctx.out, ctx.json, args).await
+        }
         TestsCommand::Delete { id } => {
             let answer = ctx
                 .client()
@@ -232,7 +241,17 @@ pub async fn run(
     agent_config: Option<AdhocAgentConfigOverrideForTestRequestModel>,
 ) -> Outcome {
     let agent = ctx.conn.agent_or_demo(args.agent.as_deref(), "run")?;
-    let selected = selection::select(ctx.client(), &agent, &args.select, None).await?;
+    // Before anything runs: a project's test not pushed yet is an error naming it.
+    let project_ids = if args.project {
+        Some(crate::project::test_ids(&args.dir)?)
+    } else {
+        None
+    };
+    let extra = project_ids.as_deref().map(|ids| selection::ExtraIds {
+        label: "--project",
+        ids,
+    });
+    let selected = selection::select(ctx.client(), &agent, &args.select, extra).await?;
     print_selection(ctx.json, &selected)?;
     let tests: Vec<SingleTestRunRequestModel> = selected
         .iter()

@@ -22,6 +22,7 @@ mod history;
 mod junit;
 mod output;
 mod progress;
+mod project;
 mod report;
 mod selection;
 mod serve;
