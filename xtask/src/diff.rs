@@ -296,13 +296,14 @@ fn diff_node(label: &str, old: &Value, new: &Value, lines: &mut Vec<String>) {
     // With lines above, the callers' catch-all is skipped: name here what else changed (an
     // example, a bound, a default) so that it is not lost.
     if lines.len() > before {
-        let mut other = uncovered_changes(old, new);
-        if !std::ptr::eq(no, old) || !std::ptr::eq(nn, new) {
-            other.extend(uncovered_changes(no, nn));
-        }
+        let (ko, kn) = (uncovered(old, no), uncovered(new, nn));
+        let other: Vec<String> = keys_of_map(&ko)
+            .union(&keys_of_map(&kn))
+            .filter(|k| ko.get(k.as_str()) != kn.get(k.as_str()))
+            .map(|k| format!("`{k}`"))
+            .collect();
         if !other.is_empty() {
-            let list: Vec<String> = other.iter().map(|k| format!("`{k}`")).collect();
-            lines.push(format!("{label}: {} changed", list.join(", ")));
+            lines.push(format!("{label}: {} changed", other.join(", ")));
         }
     }
 }
@@ -320,13 +321,24 @@ const COVERED: [&str; 9] = [
     "items",
 ];
 
-/// The keys of two schemas, other than [`COVERED`] ones, whose values differ.
-fn uncovered_changes(old: &Value, new: &Value) -> BTreeSet<String> {
-    keys_of(old)
-        .union(&keys_of(new))
-        .filter(|k| !COVERED.contains(&k.as_str()) && old.get(k.as_str()) != new.get(k.as_str()))
-        .cloned()
-        .collect()
+/// The keys of a schema other than [`COVERED`] ones, with their values: those of the schema
+/// itself and of its non-null part (`non_null`; the same schema when it is not a nullable
+/// union), so that a keyword written beside the union in one document and inside it in the
+/// other compares equal.
+fn uncovered(schema: &Value, non_null: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    for part in [schema, non_null] {
+        for (k, v) in part.as_object().into_iter().flatten() {
+            if !COVERED.contains(&k.as_str()) {
+                out.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    out
+}
+
+fn keys_of_map(map: &Map<String, Value>) -> BTreeSet<String> {
+    map.keys().cloned().collect()
 }
 
 fn properties(schema: &Value) -> Map<String, Value> {
@@ -743,6 +755,22 @@ mod tests {
                 "schema R.role: `default` changed",
                 "schema R: `example` changed",
             ]
+        );
+        // A keyword that only moves into (or out of) a nullable union did not change.
+        let mut old = base();
+        old["components"]["schemas"]["R"]["properties"]["name"] =
+            json!({"type": "string", "maxLength": 9, "title": "N"});
+        let mut new = base();
+        new["components"]["schemas"]["R"]["properties"]["name"] = json!(
+            {"anyOf": [{"type": "string", "maxLength": 9}, {"type": "null"}], "title": "N"}
+        );
+        assert_eq!(
+            summarize(Some(&old), &new),
+            vec!["schema R.name: now nullable"]
+        );
+        assert_eq!(
+            summarize(Some(&new), &old),
+            vec!["schema R.name: no longer nullable"]
         );
     }
 

@@ -248,6 +248,12 @@ mod tests {
         assert_eq!(civil_date(20_818), "2026-12-31");
         assert_eq!(civil_date(20_819), "2027-01-01");
         assert!(is_date(&today()));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970");
+        let day = now.as_secs() / 86_400;
+        // (Around midnight the two calls may see different days.)
+        assert!([civil_date(day), civil_date(day + 1)].contains(&today()));
         assert!(today().as_str() >= "2026-01-01");
     }
 
@@ -255,6 +261,7 @@ mod tests {
     fn dates_are_checked() {
         for good in [
             "2026-09-16",
+            "2026-02-28",
             "2024-02-29",
             "2000-02-29",
             "1999-12-31",
