@@ -7,8 +7,8 @@
 //! spec that moves a bound, a default, an enum value or a route moves the fake and the
 //! program with it. The tables are data rather than constants so that a test can feed the
 //! tables of a *varied* spec (made by the same `spec_tables`) to the fake
-//! ([`FakeServerBuilder::spec_tables`](crate::fake::FakeServerBuilder::spec_tables)) and to
-//! the program's argument parser, and see them obey it.
+//! (`FakeServerBuilder::spec_tables`, feature `fake`) and to the program's argument parser,
+//! and see them obey it.
 //!
 //! Not a stable API: its shape follows what the fake and the program need.
 

@@ -664,4 +664,25 @@ mod tests {
         Cli::command().debug_assert();
         command(Tables::current()).debug_assert();
     }
+
+    #[test]
+    fn repeat_takes_the_spec_s_maximum() {
+        let tables = Tables::current();
+        let max = tables
+            .field("RunAgentTestsRequestModel", "repeat_count")
+            .maximum
+            .unwrap();
+        let parse = |n: i64| {
+            command(tables).try_get_matches_from([
+                "elevenlabs-tests",
+                "run",
+                "--repeat",
+                &n.to_string(),
+            ])
+        };
+        assert!(parse(max).is_ok());
+        let err = parse(max + 1).unwrap_err().to_string();
+        assert!(err.contains(&format!("1..={max}")), "{err}");
+        assert!(parse(0).is_err());
+    }
 }
