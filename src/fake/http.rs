@@ -370,7 +370,7 @@ pub(crate) enum Bound {
 
 /// Checks the spec's bounds on the top-level fields of `body` (found at `loc`), every
 /// violation at once.
-pub(crate) fn check_bounds(body: &Value, loc: &[Value], rules: &[(&str, Bound)]) -> Vec<Value> {
+pub(crate) fn body_bound_errors(body: &Value, loc: &[Value], rules: &[(&str, Bound)]) -> Vec<Value> {
     let mut errors = Vec::new();
     for (field, bound) in rules {
         let Some(value) = body.get(*field) else {
@@ -440,7 +440,7 @@ pub(crate) fn parse_body<T: DeserializeOwned + JsonSchema>(
     let value = parse_json(body)?;
     let loc = [json!("body")];
     let typed = parse_typed::<T>(&value, &loc).map_err(unprocessable)?;
-    let errors = check_bounds(&value, &loc, rules);
+    let errors = body_bound_errors(&value, &loc, rules);
     if !errors.is_empty() {
         return Err(unprocessable(errors));
     }
@@ -503,7 +503,7 @@ pub(crate) fn parse_tagged_body<T: DeserializeOwned + JsonSchema + crate::union:
     let Ok(typed) = parse_typed::<T>(&value, &[]) else {
         return Err(unprocessable(tagged_errors::<T>(&value, &tag, &loc)));
     };
-    let errors = check_bounds(&value, &loc, &rules(&tag));
+    let errors = body_bound_errors(&value, &loc, &rules(&tag));
     if !errors.is_empty() {
         return Err(unprocessable(errors));
     }

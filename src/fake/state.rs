@@ -33,11 +33,11 @@ pub const FLAKY_MARKER: &str = "[flaky]";
 
 /// The outcome the fake gives a run of `test_name`: `first` is whether it is the test's first
 /// run in its invocation (not a repetition, not a resubmit).
-pub(crate) fn outcome_for(test_name: &str, first: bool) -> Outcome {
+pub(crate) fn outcome_for(test_name: &str, first: bool) -> RunResult {
     if has_marker(test_name, FAIL_MARKER) || (first && has_marker(test_name, FLAKY_MARKER)) {
-        Outcome::Failed
+        RunResult::Failed
     } else {
-        Outcome::Passed
+        RunResult::Passed
     }
 }
 
@@ -134,7 +134,7 @@ pub(crate) struct Agent {
 
 /// A run's outcome once finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub(crate) enum RunResult {
     Passed,
     Failed,
     /// Cancelled while pending (`POST .../cancel`).
@@ -145,13 +145,13 @@ pub(crate) enum Outcome {
 #[derive(Clone, Debug)]
 pub(crate) enum Progress {
     /// Seeded history: never changes (a `None` stays pending).
-    Fixed(Option<Outcome>),
+    Fixed(Option<RunResult>),
     /// Pending at `since` (its submission) and until `finish_at`, then `outcome`.
     Timed {
         since: Instant,
         finish_at: Instant,
         finish_unix: i64,
-        outcome: Outcome,
+        outcome: RunResult,
     },
 }
 
@@ -178,7 +178,7 @@ pub(crate) struct Run {
 
 impl Run {
     /// `None` while pending.
-    pub(crate) fn outcome(&self, now: Instant) -> Option<Outcome> {
+    pub(crate) fn outcome(&self, now: Instant) -> Option<RunResult> {
         match &self.progress {
             Progress::Fixed(o) => *o,
             Progress::Timed {
@@ -223,9 +223,9 @@ impl Invocation {
         let mut c = Counts::default();
         for run in &self.runs {
             match run.outcome(now) {
-                Some(Outcome::Passed) => c.passed += 1,
-                Some(Outcome::Failed) => c.failed += 1,
-                Some(Outcome::Cancelled) => c.cancelled += 1,
+                Some(RunResult::Passed) => c.passed += 1,
+                Some(RunResult::Failed) => c.failed += 1,
+                Some(RunResult::Cancelled) => c.cancelled += 1,
                 None => c.pending += 1,
             }
         }
@@ -354,20 +354,20 @@ impl Invocation {
         let outcome = run.outcome(now);
         let status = match outcome {
             None => TestRunStatus::Pending,
-            Some(Outcome::Passed) => TestRunStatus::Passed,
-            Some(Outcome::Failed) => TestRunStatus::Failed,
-            Some(Outcome::Cancelled) => TestRunStatus::Cancelled,
+            Some(RunResult::Passed) => TestRunStatus::Passed,
+            Some(RunResult::Failed) => TestRunStatus::Failed,
+            Some(RunResult::Cancelled) => TestRunStatus::Cancelled,
         };
         let last_updated = match (&run.progress, outcome) {
             (Progress::Timed { finish_unix, .. }, Some(_)) => *finish_unix,
             _ => run.submitted_unix,
         };
         // A cancelled run has neither a result nor a reply.
-        let finished = outcome.filter(|o| *o != Outcome::Cancelled);
+        let finished = outcome.filter(|o| *o != RunResult::Cancelled);
         let condition_result = finished.map(|o| condition_result(o, &run.test_name));
         let agent_responses = finished.map(|o| {
             let message = match o {
-                Outcome::Failed => "I'm sorry, I can't help with that request.",
+                RunResult::Failed => "I'm sorry, I can't help with that request.",
                 _ => "Of course, I can help with that. Let me take care of it now.",
             };
             serde_json::from_value::<ConversationHistoryTranscriptCommonModelOutput>(json!({
@@ -432,16 +432,16 @@ pub(crate) fn failure_summary(test_name: &str) -> String {
     }
 }
 
-fn condition_result(outcome: Outcome, test_name: &str) -> TestConditionResultCommonModel {
+fn condition_result(outcome: RunResult, test_name: &str) -> TestConditionResultCommonModel {
     match outcome {
-        Outcome::Passed => TestConditionResultCommonModel {
+        RunResult::Passed => TestConditionResultCommonModel {
             rationale: Some(TestConditionRationaleCommonModel {
                 messages: vec!["The reply satisfies every success criterion.".to_owned()],
                 summary: "The agent's reply met the success condition.".to_owned(),
             }),
             result: EvaluationSuccessResult::Success,
         },
-        Outcome::Failed | Outcome::Cancelled => TestConditionResultCommonModel {
+        RunResult::Failed | RunResult::Cancelled => TestConditionResultCommonModel {
             rationale: Some(TestConditionRationaleCommonModel {
                 messages: vec![format!("Test `{test_name}` did not pass.")],
                 summary: failure_summary(test_name),
@@ -909,9 +909,9 @@ impl Store {
             .unwrap_or_default();
         let mut rng = SplitMix64::new(mix64(seed ^ mix64(index as u64 + 1)));
         let repeat = s.repeat_count.max(1);
-        let mut statuses: Vec<Option<Outcome>> = Vec::new();
-        statuses.extend((0..s.passed_count).map(|_| Some(Outcome::Passed)));
-        statuses.extend((0..s.failed_count).map(|_| Some(Outcome::Failed)));
+        let mut statuses: Vec<Option<RunResult>> = Vec::new();
+        statuses.extend((0..s.passed_count).map(|_| Some(RunResult::Passed)));
+        statuses.extend((0..s.failed_count).map(|_| Some(RunResult::Failed)));
         statuses.extend((0..s.pending_count).map(|_| None));
         // A deterministic shuffle, so failures are spread over the tests.
         for i in (1..statuses.len()).rev() {
@@ -1010,11 +1010,12 @@ pub(crate) fn schedule(
 
 /// Fields the live API sends that the pinned upstream document lacks (`spec/overlay.json`
 /// declares them for this crate; a client generated from upstream alone meets them as unknown
-/// fields), added as raw JSON to every response of the named schema: `(schema, field)`.
+/// fields), added as raw JSON to every response of the named schema: `(schema, field)`. For
+/// the crate's own tests (they validate the fake against upstream's schemas without them).
+#[doc(hidden)]
 pub const LIVE_ONLY_FIELDS: &[(&str, &str)] = &[
     ("TestInvocationSummaryResponseModel", "cancelled_count"),
     ("TestInvocationSummaryResponseModel", "credits_used"),
-    ("UnitTestRunResponseModel", "version_id"),
 ];
 
 /// Adds the live-only fields of an invocation summary.
@@ -1114,7 +1115,7 @@ mod tests {
             "pending at submission, even with no duration"
         );
         tokio::time::advance(Duration::from_millis(1)).await;
-        assert_eq!(run.outcome(Instant::now()), Some(Outcome::Failed));
+        assert_eq!(run.outcome(Instant::now()), Some(RunResult::Failed));
         run.test_name = "Fixed".into();
         schedule(
             clock,
@@ -1126,6 +1127,6 @@ mod tests {
         );
         assert_eq!(run.outcome(Instant::now()), None);
         tokio::time::advance(Duration::from_secs(1)).await;
-        assert_eq!(run.outcome(Instant::now()), Some(Outcome::Passed));
+        assert_eq!(run.outcome(Instant::now()), Some(RunResult::Passed));
     }
 }

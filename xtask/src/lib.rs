@@ -94,7 +94,7 @@ pub enum Status {
 
 /// Result of [`refresh`]: status and the change summary (one line per change).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct RefreshReport {
     /// What happened.
     pub status: Status,
     /// What changed, compared with the committed `spec/upstream.json` and
@@ -404,7 +404,7 @@ pub fn trim_fixture(options: &Options, out: &Path) -> Result<(), Error> {
 /// written once everything succeeded, and not at all while an overlay action does not apply
 /// cleanly: a redundant update still appends (a second copy of an enum value, of a
 /// parameter), a conflicting one mixes two definitions, a dangling one is lost.
-pub fn refresh(options: &Options) -> Result<Outcome, Error> {
+pub fn refresh(options: &Options) -> Result<RefreshReport, Error> {
     let selection = read_selection(&options.spec_dir)?;
     let overlay = read_overlay(&options.spec_dir)?;
     let origin = options.source.describe();
@@ -418,7 +418,7 @@ pub fn refresh(options: &Options) -> Result<Outcome, Error> {
     if !overlay_report.is_empty() {
         // What the overlay gives is not what it means to say: only upstream's changes are
         // worth listing.
-        return Ok(Outcome {
+        return Ok(RefreshReport {
             status: Status::OverlayBlocked,
             summary: upstream_summary(&committed, &generated),
             overlay: overlay_report,
@@ -443,7 +443,7 @@ pub fn refresh(options: &Options) -> Result<Outcome, Error> {
         write_outputs(&options.spec_dir, &generated, &found.render())?;
         Status::Updated
     };
-    Ok(Outcome {
+    Ok(RefreshReport {
         status,
         summary,
         overlay: overlay_report,

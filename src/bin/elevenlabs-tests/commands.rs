@@ -24,7 +24,7 @@ use crate::progress::{ReadProgress, WaitProgress};
 use crate::{agent_config, ci_report, junit, report, selection};
 
 /// What a command ends with, when it does not fail.
-pub type Outcome = Result<u8, Failure>;
+pub type CommandResult = Result<u8, Failure>;
 
 pub struct Ctx<'a> {
     pub conn: &'a Connection,
@@ -101,7 +101,7 @@ pub async fn tests(
     ctx: &mut Ctx<'_>,
     command: TestsCommand,
     body: Option<CreateTestBody>,
-) -> Outcome {
+) -> CommandResult {
     match command {
         TestsCommand::List {
             search,
@@ -239,7 +239,7 @@ pub async fn run(
     ctx: &mut Ctx<'_>,
     args: RunArgs,
     agent_config: Option<AdhocAgentConfigOverrideForTestRequestModel>,
-) -> Outcome {
+) -> CommandResult {
     let agent = ctx.conn.agent_or_demo(args.agent.as_deref(), "run")?;
     // Before anything runs: a project's test not pushed yet is an error naming it.
     let project_ids = if args.project {
@@ -396,7 +396,7 @@ async fn wait_once(
 /// whether every run passed. With a [`Gate`] (`run --wait`): failed runs are resubmitted up
 /// to `--retries` times within the one `--timeout`, the gate's rule decides the exit code,
 /// and the summary and annotations are written.
-async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs, gate: Option<Gate<'_>>) -> Outcome {
+async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs, gate: Option<Gate<'_>>) -> CommandResult {
     let poll = args
         .poll_interval
         .unwrap_or_else(|| ctx.conn.default_poll_interval());
@@ -678,7 +678,7 @@ async fn print_listing<T, S>(
     header: &str,
     row: fn(&T) -> String,
     limit: Option<u64>,
-) -> Outcome
+) -> CommandResult
 where
     T: serde::Serialize,
     S: futures::Stream<Item = Result<T, elevenlabs_agent_tests::Error>> + Unpin,
@@ -702,7 +702,7 @@ where
     Ok(EXIT_OK)
 }
 
-pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> Outcome {
+pub async fn invocations(ctx: &mut Ctx<'_>, command: InvocationsCommand) -> CommandResult {
     match command {
         InvocationsCommand::List { agent, listing } => {
             let mut request = ctx.client().list_test_invocations();
@@ -826,7 +826,7 @@ fn is_unreadable(e: &elevenlabs_agent_tests::Error) -> bool {
     }
 }
 
-pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> Outcome {
+pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> CommandResult {
     let agent = ctx.conn.agent_or_demo(args.agent.as_deref(), "report")?;
     let mut items = ctx
         .client()

@@ -11,7 +11,7 @@ use crate::fake::http::{
     Resp, json_response, not_found, param, parse_body, parse_int_param, query_error, unprocessable,
 };
 use crate::fake::state::{
-    Definition, Invocation, Kind, Outcome, Progress, detail_extras, schedule, summary_extras,
+    Definition, Invocation, Kind, RunResult, Progress, detail_extras, schedule, summary_extras,
 };
 use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
@@ -207,7 +207,7 @@ pub(crate) fn cancel(ctx: &Ctx<'_>, id: &str) -> Resp {
     };
     for run in &mut invocation.runs {
         if run.outcome(now).is_none() {
-            run.progress = Progress::Fixed(Some(Outcome::Cancelled));
+            run.progress = Progress::Fixed(Some(RunResult::Cancelled));
         }
     }
     invocation.cancelled = true;
