@@ -10,7 +10,7 @@
 
 #[allow(dead_code)]
 #[path = "../../examples/list_test_invocations.rs"]
-mod example;
+mod program;
 
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ async fn listed(agent_id: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     tokio::time::timeout(
         Duration::from_secs(60),
-        example::run(None, agent_id.map(str::to_owned), &mut out),
+        program::run(None, agent_id.map(str::to_owned), &mut out),
     )
     .await
     .expect("the example finishes")
