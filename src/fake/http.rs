@@ -370,7 +370,11 @@ pub(crate) enum Bound {
 
 /// Checks the spec's bounds on the top-level fields of `body` (found at `loc`), every
 /// violation at once.
-pub(crate) fn body_bound_errors(body: &Value, loc: &[Value], rules: &[(&str, Bound)]) -> Vec<Value> {
+pub(crate) fn body_bound_errors(
+    body: &Value,
+    loc: &[Value],
+    rules: &[(&str, Bound)],
+) -> Vec<Value> {
     let mut errors = Vec::new();
     for (field, bound) in rules {
         let Some(value) = body.get(*field) else {

@@ -2,7 +2,6 @@
 //! and its pages against the spec's JSON Schema.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::fake::{DEFAULT_API_KEY, DEFAULT_INVOCATIONS, FakeServer};
@@ -15,17 +14,10 @@ use elevenlabs_agent_tests::{Client, Error, RetryPolicy};
 use serde_json::{Value, json};
 
 use crate::fake_schema::{assert_valid, spec_schema, strip_live_only};
+use crate::support::{bounded, raw_fake_request};
 
 const PATH: &str = "/v1/convai/test-invocations";
 
-/// Every test body runs under this limit: a test must fail, not hang.
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f)
-        .await
-        .expect("test timed out")
-}
-
-/// A raw GET (reqwest, no crate logic), returning status, headers and the JSON body.
 async fn raw_get(
     server: &FakeServer,
     query: &str,
@@ -41,28 +33,12 @@ async fn raw_request(
     query: &str,
     key: Option<&str>,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let url = if query.is_empty() {
-        format!("{}{path}", server.url())
+    let path_and_query = if query.is_empty() {
+        path.to_owned()
     } else {
-        format!("{}{path}?{query}", server.url())
+        format!("{path}?{query}")
     };
-    // reqwest is built with `rustls-no-provider`: install the crate's provider first, as
-    // the crate's own client builder does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut request = reqwest::Client::new().request(method, url);
-    if let Some(key) = key {
-        request = request.header("xi-api-key", key);
-    }
-    let response = request.send().await.expect("request to the fake");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.expect("body");
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).expect("a JSON body")
-    };
-    (status, headers, body)
+    raw_fake_request(server, method, &path_and_query, key, None).await
 }
 
 /// Walks a whole listing with raw requests, returning every page's JSON body.

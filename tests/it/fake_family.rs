@@ -4,7 +4,6 @@
 //! POST route.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::time::Duration;
 
 use elevenlabs_agent_tests::fake::{FAIL_MARKER, FLAKY_MARKER, FakeServer, expected_status};
@@ -17,13 +16,7 @@ use elevenlabs_agent_tests::{Error, RetryPolicy};
 use serde_json::{Value, json};
 
 use crate::fake_schema::{assert_valid, generated_spec_schema, spec_schema, strip_live_only};
-
-/// Every test body runs under this limit: a test must fail, not hang.
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f)
-        .await
-        .expect("test timed out")
-}
+use crate::support::{bounded, raw_fake_request};
 
 /// A raw request (reqwest, no crate logic) with the server's key: status, headers, JSON body
 /// (`Null` when empty).
@@ -33,25 +26,7 @@ async fn raw(
     path_and_query: &str,
     body: Option<&str>,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path_and_query}", server.url()))
-        .header("xi-api-key", server.api_key());
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_owned());
-    }
-    let response = request.send().await.expect("request to the fake");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).expect("a JSON body")
-    };
-    (status, headers, body)
+    raw_fake_request(server, method, path_and_query, Some(server.api_key()), body).await
 }
 
 fn create_body(value: Value) -> CreateTestBody {

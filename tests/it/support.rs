@@ -276,3 +276,44 @@ fn reason(status: u16) -> &'static str {
         _ => "Status",
     }
 }
+
+/// Awaits `f` for at most 60 s: a test must fail, not hang.
+pub async fn bounded<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), f)
+        .await
+        .expect("test timed out")
+}
+
+/// A raw request to the embedded fake (reqwest, no crate logic): `key` as `xi-api-key` when
+/// given, `body` as JSON when given. Status, headers and the JSON body (`Null` when empty).
+pub async fn raw_fake_request(
+    server: &elevenlabs_agent_tests::fake::FakeServer,
+    method: reqwest::Method,
+    path_and_query: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    // reqwest is built with `rustls-no-provider`: install the crate's provider first, as
+    // the crate's own client builder does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut request =
+        reqwest::Client::new().request(method, format!("{}{path_and_query}", server.url()));
+    if let Some(key) = key {
+        request = request.header("xi-api-key", key);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+    }
+    let response = request.send().await.expect("request to the fake");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    };
+    (status, headers, body)
+}

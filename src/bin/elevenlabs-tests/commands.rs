@@ -396,7 +396,12 @@ async fn wait_once(
 /// whether every run passed. With a [`Gate`] (`run --wait`): failed runs are resubmitted up
 /// to `--retries` times within the one `--timeout`, the gate's rule decides the exit code,
 /// and the summary and annotations are written.
-async fn wait(ctx: &mut Ctx<'_>, id: &str, args: &WaitArgs, gate: Option<Gate<'_>>) -> CommandResult {
+async fn wait(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    args: &WaitArgs,
+    gate: Option<Gate<'_>>,
+) -> CommandResult {
     let poll = args
         .poll_interval
         .unwrap_or_else(|| ctx.conn.default_poll_interval());

@@ -11,7 +11,7 @@ use crate::fake::http::{
     Resp, json_response, not_found, param, parse_body, parse_int_param, query_error, unprocessable,
 };
 use crate::fake::state::{
-    Definition, Invocation, Kind, RunResult, Progress, detail_extras, schedule, summary_extras,
+    Definition, Invocation, Kind, Progress, RunResult, detail_extras, schedule, summary_extras,
 };
 use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
