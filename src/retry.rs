@@ -276,7 +276,7 @@ pub enum StatusRetry {
 }
 
 /// The statuses worth another attempt, and for which requests: the one list the request hook,
-/// [`is_retryable_status`] and [`RetryPolicy::retries_status`] read.
+/// its status check and [`RetryPolicy::retries_status`] read.
 pub const RETRYABLE_STATUSES: &[(u16, StatusRetry)] = &[
     (408, StatusRetry::AnyMethod),
     (429, StatusRetry::AnyMethod),
