@@ -9,10 +9,10 @@
 //! status the spec does not list), resubmit, tests, and an invocation history.
 
 use crate::fake_schema;
-use crate::process;
+use crate::process::{self, Out};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::process::run_with_limit;
 use std::sync::{Arc, Mutex};
@@ -67,38 +67,6 @@ async fn run_at_with_key(url: &str, key: &str, args: &[&str]) -> Out {
     })
     .await
     .unwrap()
-}
-
-struct Out(Output);
-
-impl Out {
-    fn code(&self) -> Option<i32> {
-        self.0.status.code()
-    }
-    fn stdout(&self) -> String {
-        String::from_utf8(self.0.stdout.clone()).expect("UTF-8 stdout")
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8(self.0.stderr.clone()).expect("UTF-8 stderr")
-    }
-    /// Asserts the exit code, showing both streams when it differs.
-    fn expect(self, code: i32) -> Self {
-        assert_eq!(
-            self.code(),
-            Some(code),
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout(),
-            self.stderr()
-        );
-        self
-    }
-    /// Every stdout line as JSON.
-    fn json_lines(&self) -> Vec<Value> {
-        self.stdout()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
 }
 
 fn temp_path(name: &str) -> PathBuf {

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use elevenlabs_agent_tests::fake::FakeServer;
 use elevenlabs_agent_tests::types::GetTestResponse;
 use serde_json::{Value, json};
 
-use crate::process::run_with_limit;
+use crate::process::{Out, run_with_limit};
 
 // ----------------------------------------------------------------------------------------
 // Running the program
@@ -28,28 +28,6 @@ async fn run(server: &FakeServer, args: &[&str]) -> Out {
     tokio::task::spawn_blocking(move || Out(run_with_limit(cmd, Duration::from_secs(60))))
         .await
         .unwrap()
-}
-
-struct Out(Output);
-
-impl Out {
-    fn stdout(&self) -> String {
-        String::from_utf8(self.0.stdout.clone()).expect("UTF-8 stdout")
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8(self.0.stderr.clone()).expect("UTF-8 stderr")
-    }
-    /// Asserts the exit code, showing both streams when it differs.
-    fn expect(self, code: i32) -> Self {
-        assert_eq!(
-            self.0.status.code(),
-            Some(code),
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout(),
-            self.stderr()
-        );
-        self
-    }
 }
 
 /// A fresh, empty directory for one test.

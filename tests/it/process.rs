@@ -67,3 +67,39 @@ pub fn full_device() -> Stdio {
         .expect("/dev/full");
     Stdio::from(full)
 }
+
+/// A finished program run, with assertions that show both streams when they fail.
+pub struct Out(pub Output);
+
+impl Out {
+    /// The exit code.
+    pub fn code(&self) -> Option<i32> {
+        self.0.status.code()
+    }
+    /// Standard output, UTF-8.
+    pub fn stdout(&self) -> String {
+        String::from_utf8(self.0.stdout.clone()).expect("UTF-8 stdout")
+    }
+    /// Standard error, UTF-8.
+    pub fn stderr(&self) -> String {
+        String::from_utf8(self.0.stderr.clone()).expect("UTF-8 stderr")
+    }
+    /// Asserts the exit code, showing both streams when it differs.
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code(),
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    /// Every stdout line as JSON.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+}
