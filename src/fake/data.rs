@@ -247,7 +247,7 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
             title,
             cancelled: Some(false),
             cancelled_count: Some(0),
-            credits_used: None,
+            credits_used: Some(super::state::credits_for(test_run_count - pending_count)),
             name: None,
             ran_against_draft: false,
             runs_diverged_from_version: false,

@@ -247,11 +247,10 @@ impl Invocation {
             repeat_count: self.repeat_count,
             test_run_count: self.runs.len() as i64,
             title: self.name.clone().unwrap_or_else(|| self.title.clone()),
-            // Live-API fields (declared by spec/overlay.json); `credits_used` is added as raw
-            // JSON by `summary_extras`, like the live API.
+            // Live-API fields (declared by spec/overlay.json).
             cancelled: Some(self.cancelled),
             cancelled_count: Some(c.cancelled),
-            credits_used: None,
+            credits_used: Some(credits_for(self.runs.len() as i64 - c.pending)),
             name: self.name.clone(),
             ran_against_draft: self.ran_against_draft(),
             runs_diverged_from_version: false,
@@ -405,12 +404,11 @@ impl Invocation {
             test_name: run.test_name.clone(),
             test_run_id: run.id.clone(),
             workflow_node_id: run.workflow_node_id.clone(),
-            // `version_id` is added as raw JSON by `detail_extras`.
             charging: None,
-            credits_used: outcome.map(|_| 25),
+            credits_used: outcome.map(|_| credits_for(1)),
             ran_against_draft: run.draft,
             triggered_guardrails: None,
-            version_id: None,
+            version_id: Some(run.version_id.clone()),
         }
     }
 }
@@ -1008,41 +1006,9 @@ pub(crate) fn schedule(
     };
 }
 
-/// Fields the live API sends that the pinned upstream document lacks (`spec/overlay.json`
-/// declares them for this crate; a client generated from upstream alone meets them as unknown
-/// fields), added as raw JSON to every response of the named schema: `(schema, field)`. For
-/// the crate's own tests (they validate the fake against upstream's schemas without them).
-#[doc(hidden)]
-pub const LIVE_ONLY_FIELDS: &[(&str, &str)] = &[
-    ("TestInvocationSummaryResponseModel", "cancelled_count"),
-    ("TestInvocationSummaryResponseModel", "credits_used"),
-];
-
-/// Adds the live-only fields of an invocation summary.
-pub(crate) fn summary_extras(summary: &mut Value) {
-    if let Value::Object(map) = summary {
-        let runs = map
-            .get("test_run_count")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        let pending = map
-            .get("pending_count")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        // 25 credits per finished run.
-        map.insert("credits_used".to_owned(), json!((runs - pending) * 25));
-    }
-}
-
-/// Adds the live-only `version_id` to each run of an invocation body.
-pub(crate) fn detail_extras(body: &mut Value, invocation: &Invocation) {
-    if let Some(Value::Array(runs)) = body.get_mut("test_runs") {
-        for (json, run) in runs.iter_mut().zip(&invocation.runs) {
-            if let Value::Object(map) = json {
-                map.insert("version_id".to_owned(), json!(run.version_id));
-            }
-        }
-    }
+/// What the fake charges for `finished` runs: 25 credits each (demo data, not from the spec).
+pub(crate) fn credits_for(finished: i64) -> i64 {
+    finished * 25
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The spec's schemas as strict JSON Schemas, shared by the fake's test files.
 #![allow(dead_code)]
 
-use elevenlabs_agent_tests::fake::LIVE_ONLY_FIELDS;
 use serde_json::{Value, json};
 
 /// The spec's schemas as JSON Schema (2020-12): OpenAPI 3.0's `nullable: true` becomes
@@ -93,38 +92,4 @@ pub fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{what} violates the schema: {errors:#?}");
-}
-
-/// `value` (an instance of schema `root`) without the live-only fields the fake adds
-/// ([`LIVE_ONLY_FIELDS`]): wherever an object of those schemas appears in the responses the
-/// tests validate.
-pub fn strip_live_only(value: &Value, root: &str) -> Value {
-    let mut value = value.clone();
-    let strip = |v: &mut Value, schema: &str| {
-        if let Value::Object(map) = v {
-            for (s, field) in LIVE_ONLY_FIELDS {
-                if *s == schema {
-                    map.remove(*field);
-                }
-            }
-        }
-    };
-    match root {
-        "GetTestInvocationsPageResponseModel" => {
-            if let Some(Value::Array(items)) = value.get_mut("results") {
-                items
-                    .iter_mut()
-                    .for_each(|i| strip(i, "TestInvocationSummaryResponseModel"));
-            }
-        }
-        "GetTestSuiteInvocationResponseModel" => {
-            if let Some(Value::Array(items)) = value.get_mut("test_runs") {
-                items
-                    .iter_mut()
-                    .for_each(|i| strip(i, "UnitTestRunResponseModel"));
-            }
-        }
-        other => strip(&mut value, other),
-    }
-    value
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::fake::http::{Resp, json_response, not_found, ok, param, parse_body};
-use crate::fake::state::{RunSpec, creator_access, detail_extras};
+use crate::fake::state::{RunSpec, creator_access};
 use crate::types::{
     AgentPlatformSettingsResponseModel, AgentTestingSettings, AttachedTestModel,
     GetAgentResponseModel, RunAgentTestsRequestModel,
@@ -120,6 +120,5 @@ pub(crate) fn run_tests(ctx: &Ctx<'_>, agent_id: &str) -> Resp {
     let (invocation, submitted) = store.run_tests(agent_id, body.branch_id, specs, repeat, draft);
     // As of the submission: every run pending, even with a zero run duration.
     let mut json = serde_json::to_value(invocation.detail(submitted)).unwrap_or(Value::Null);
-    detail_extras(&mut json, invocation);
     json_response(StatusCode::OK, &json)
 }

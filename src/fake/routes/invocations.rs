@@ -10,9 +10,7 @@ use crate::fake::cursor::{decode_cursor, encode_cursor};
 use crate::fake::http::{
     Resp, json_response, not_found, param, parse_body, parse_int_param, query_error, unprocessable,
 };
-use crate::fake::state::{
-    Definition, Invocation, Kind, Progress, RunResult, detail_extras, schedule, summary_extras,
-};
+use crate::fake::state::{Definition, Invocation, Kind, Progress, RunResult, schedule};
 use crate::types::{
     GetTestInvocationsPageResponseModel, ListResponseMeta, ResubmitTestsRequestModel,
     TestInvocationSummaryResponseModel, UpdateTestInvocationRequestModel,
@@ -124,9 +122,6 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     };
     let mut body = serde_json::to_value(&body).unwrap_or(Value::Null);
     with_nulls(ctx.tables(), &mut body);
-    if let Some(Value::Array(items)) = body.get_mut("results") {
-        items.iter_mut().for_each(summary_extras);
-    }
     json_response(StatusCode::OK, &body)
 }
 
@@ -179,7 +174,6 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
         return not_found("test_invocation", id);
     };
     let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
-    detail_extras(&mut json, &invocation);
     json_response(StatusCode::OK, &json)
 }
 
@@ -229,7 +223,6 @@ pub(crate) fn rename(ctx: &Ctx<'_>, id: &str) -> Resp {
     invocation.name = body.name;
     let invocation = invocation.clone();
     let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
-    detail_extras(&mut json, &invocation);
     json_response(StatusCode::OK, &json)
 }
 
