@@ -117,7 +117,6 @@ pub fn generate(text: &str) -> Result<String, String> {
         return Err("generated code has no `types` module".into());
     }
 
-    file.items.push(param_bounds_item(&raw));
     file.items
         .push(paginate_module(&raw, &names, &adjust.builders)?);
     file.items.push(component_table_item(&names));
@@ -131,49 +130,6 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "unknown panic".into())
-}
-
-/// `PARAM_BOUNDS`: the `minimum`/`maximum` of every integer query parameter, by operation,
-/// so the request hook can refuse an out-of-range value before anything is sent
-/// (progenitor checks only what the Rust type enforces, e.g. `NonZeroU64`).
-fn param_bounds_item(raw: &serde_json::Value) -> syn::Item {
-    let mut rows = Vec::new();
-    let paths = raw.get("paths").and_then(|p| p.as_object());
-    for item in paths.into_iter().flat_map(|p| p.values()) {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for op in item.values() {
-            let Some(id) = op.get("operationId").and_then(|i| i.as_str()) else {
-                continue;
-            };
-            let params = op.get("parameters").and_then(|p| p.as_array());
-            for param in params.into_iter().flatten() {
-                let name = param.get("name").and_then(|n| n.as_str()).unwrap_or("");
-                let schema = param.get("schema");
-                let bound = |k: &str| schema.and_then(|s| s.get(k)).and_then(|v| v.as_i64());
-                let (min, max) = (bound("minimum"), bound("maximum"));
-                if min.is_none() && max.is_none() {
-                    continue;
-                }
-                let (min, max) = (opt_tokens(min), opt_tokens(max));
-                rows.push(quote!(crate::generated::ParamBounds {
-                    operation_id: #id, name: #name, minimum: #min, maximum: #max
-                }));
-            }
-        }
-    }
-    syn::parse_quote! {
-        /// Numeric bounds of query parameters, from the spec.
-        pub(crate) const PARAM_BOUNDS: &[crate::generated::ParamBounds] = &[#(#rows),*];
-    }
-}
-
-fn opt_tokens(v: Option<i64>) -> proc_macro2::TokenStream {
-    match v {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    }
 }
 
 /// Every component schema that is a string enum: name → (description, values).

@@ -518,11 +518,12 @@ fn api_message(body: &[u8]) -> (Option<String>, String) {
 
 /// [`Error::InvalidParameter`] from the messages of the `pre` hook and of the generated builders.
 fn invalid_request(message: String) -> Error {
+    // A query parameter the spec bounds (`&'static`: the tables live as long as the program).
     let known = |name: &str| {
-        crate::generated::PARAM_BOUNDS
+        crate::spec::Tables::current()
+            .parameters
             .iter()
-            .find(|b| b.name == name)
-            .copied()
+            .find(|p| p.name == name && (p.facts.minimum.is_some() || p.facts.maximum.is_some()))
     };
     // The `pre` hook: "page_size must be within 1..=100, got 101".
     if let Some((name, rest)) = message.split_once(' ')
@@ -530,7 +531,7 @@ fn invalid_request(message: String) -> Error {
         && rest.starts_with("must be within")
     {
         return Error::InvalidParameter {
-            name: b.name,
+            name: b.name.as_str(),
             message: format!("{rest} (the API's limit); pass a value in that range"),
         };
     }
@@ -542,11 +543,11 @@ fn invalid_request(message: String) -> Error {
         && let Some(b) = known(name)
     {
         return Error::InvalidParameter {
-            name: b.name,
+            name: b.name.as_str(),
             message: format!(
                 "must be within {}..={} (the API's limit); the value given is not",
-                b.minimum.unwrap_or(i64::MIN),
-                b.maximum.unwrap_or(i64::MAX)
+                b.facts.minimum.unwrap_or(i64::MIN),
+                b.facts.maximum.unwrap_or(i64::MAX)
             ),
         };
     }

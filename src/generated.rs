@@ -10,12 +10,3 @@
 )]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
-
-/// The spec's `minimum`/`maximum` for one integer query parameter of one operation.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ParamBounds {
-    pub(crate) operation_id: &'static str,
-    pub(crate) name: &'static str,
-    pub(crate) minimum: Option<i64>,
-    pub(crate) maximum: Option<i64>,
-}

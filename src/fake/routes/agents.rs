@@ -119,6 +119,6 @@ pub(crate) fn run_tests(ctx: &Ctx<'_>, agent_id: &str) -> Resp {
     let draft = body.agent_config_override.is_some();
     let (invocation, submitted) = store.run_tests(agent_id, body.branch_id, specs, repeat, draft);
     // As of the submission: every run pending, even with a zero run duration.
-    let mut json = serde_json::to_value(invocation.detail(submitted)).unwrap_or(Value::Null);
+    let json = serde_json::to_value(invocation.detail(submitted)).unwrap_or(Value::Null);
     json_response(StatusCode::OK, &json)
 }

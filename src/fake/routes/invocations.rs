@@ -173,7 +173,7 @@ pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Resp {
     let Some(invocation) = find(ctx, &store, id) else {
         return not_found("test_invocation", id);
     };
-    let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
+    let json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
     json_response(StatusCode::OK, &json)
 }
 
@@ -222,7 +222,7 @@ pub(crate) fn rename(ctx: &Ctx<'_>, id: &str) -> Resp {
     };
     invocation.name = body.name;
     let invocation = invocation.clone();
-    let mut json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
+    let json = serde_json::to_value(invocation.detail(Instant::now())).unwrap_or(Value::Null);
     json_response(StatusCode::OK, &json)
 }
 
