@@ -159,6 +159,37 @@ impl Tables {
         self.fields.iter().filter(move |f| f.schema == schema)
     }
 
+    /// The bounds the spec puts on the top-level fields of `schema`: `minimum`/`maximum` of
+    /// an integer, `minItems`/`maxItems` of an array (a field may have both kinds).
+    pub fn bounds<'a>(&'a self, schema: &str) -> Vec<(&'a str, Bound)> {
+        let mut rules = Vec::new();
+        for field in self.fields_of(schema) {
+            let f = &field.facts;
+            if f.minimum.is_some() || f.maximum.is_some() {
+                rules.push((
+                    field.field.as_str(),
+                    Bound::Int {
+                        min: f.minimum.unwrap_or(i64::MIN),
+                        max: f.maximum.unwrap_or(i64::MAX),
+                    },
+                ));
+            }
+            if f.min_items.is_some() || f.max_items.is_some() {
+                let count = |n: Option<u64>, none: usize| {
+                    n.map_or(none, |n| usize::try_from(n).unwrap_or(usize::MAX))
+                };
+                rules.push((
+                    field.field.as_str(),
+                    Bound::Items {
+                        min: count(f.min_items, 0),
+                        max: count(f.max_items, usize::MAX),
+                    },
+                ));
+            }
+        }
+        rules
+    }
+
     /// The discriminated union `schema`.
     pub fn union(&self, schema: &str) -> Option<&Union> {
         self.unions.iter().find(|u| u.schema == schema)
@@ -176,6 +207,64 @@ impl Tables {
         self.parameter(operation_id, name)
             .default
             .and_then(|d| d.as_str().map(str::to_owned))
+    }
+}
+
+/// A bound the spec puts on a top-level field of an object schema (see [`Tables::bounds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// An integer in `min..=max` (`minimum`/`maximum`; the missing side is unbounded).
+    Int {
+        /// The least value allowed.
+        min: i64,
+        /// The greatest value allowed.
+        max: i64,
+    },
+    /// An array of `min..=max` items (`minItems`/`maxItems`).
+    Items {
+        /// The fewest items allowed.
+        min: usize,
+        /// The most items allowed.
+        max: usize,
+    },
+}
+
+/// Which side of its [`Bound`] a value is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Breach {
+    /// Under the bound's `min`.
+    Below,
+    /// Over the bound's `max`.
+    Above,
+}
+
+impl Bound {
+    /// Which side of the bound `value` breaks, if it does. A value of another JSON type than
+    /// the bound's (a string for an integer) is not this check's: the types check that.
+    pub fn breach(&self, value: &Value) -> Option<Breach> {
+        let side = |n: i128, min: i128, max: i128| {
+            if n < min {
+                Some(Breach::Below)
+            } else if n > max {
+                Some(Breach::Above)
+            } else {
+                None
+            }
+        };
+        match *self {
+            Bound::Int { min, max } => {
+                // An integer beyond i64 (serde reads it as u64) is above any bound.
+                let n = value
+                    .as_i64()
+                    .map(i128::from)
+                    .or_else(|| value.as_u64().map(i128::from))?;
+                side(n, i128::from(min), i128::from(max))
+            }
+            Bound::Items { min, max } => {
+                let n = value.as_array()?.len();
+                side(n as i128, min as i128, max as i128)
+            }
+        }
     }
 }
 
@@ -234,5 +323,38 @@ mod tests {
             t.fields_of("RunAgentTestsRequestModel")
                 .any(|f| f.field == "tests")
         );
+    }
+
+    #[test]
+    fn bounds_are_read_from_the_facts_and_checked_on_both_sides() {
+        let t = Tables::current();
+        let run = t.bounds("RunAgentTestsRequestModel");
+        assert!(run.contains(&("repeat_count", Bound::Int { min: 1, max: 50 })));
+        assert!(run.contains(&("tests", Bound::Items { min: 1, max: 5000 })));
+        assert!(!run.iter().any(|(f, _)| *f == "branch_id"));
+        assert!(t.bounds("nope").is_empty());
+
+        let int = Bound::Int { min: 1, max: 50 };
+        assert_eq!(int.breach(&serde_json::json!(0)), Some(Breach::Below));
+        assert_eq!(int.breach(&serde_json::json!(1)), None);
+        assert_eq!(int.breach(&serde_json::json!(50)), None);
+        assert_eq!(int.breach(&serde_json::json!(51)), Some(Breach::Above));
+        assert_eq!(
+            int.breach(&serde_json::json!(u64::MAX)),
+            Some(Breach::Above)
+        );
+        assert_eq!(int.breach(&serde_json::json!("51")), None);
+        let items = Bound::Items { min: 1, max: 2 };
+        assert_eq!(items.breach(&serde_json::json!([])), Some(Breach::Below));
+        assert_eq!(items.breach(&serde_json::json!([1])), None);
+        assert_eq!(items.breach(&serde_json::json!([1, 2])), None);
+        assert_eq!(
+            items.breach(&serde_json::json!([1, 2, 3])),
+            Some(Breach::Above)
+        );
+        assert_eq!(items.breach(&serde_json::json!(3)), None);
+        // Unbounded sides come from the facts' missing keys.
+        let open = t.bounds("AgentTestingSettings");
+        assert!(open.contains(&("attached_tests", Bound::Items { min: 0, max: 5000 })));
     }
 }

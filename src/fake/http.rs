@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::spec::{Bound, Breach};
 use crate::types::{LocationItem, ValidationError};
 
 /// A response of the fake.
@@ -359,15 +360,6 @@ fn serde_error(mut loc: Vec<Value>, at: &Value, message: &str) -> Value {
     verr(loc, type_, msg.to_owned(), at.clone(), None)
 }
 
-/// A bound the spec puts on a top-level body field.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Bound {
-    /// An integer in `min..=max`.
-    Int(i64, i64),
-    /// A list of `min..=max` items.
-    Items(usize, usize),
-}
-
 /// Checks the spec's bounds on the top-level fields of `body` (found at `loc`), every
 /// violation at once.
 pub(crate) fn body_bound_errors(
@@ -382,56 +374,49 @@ pub(crate) fn body_bound_errors(
         };
         let mut at = loc.to_vec();
         at.push(json!(field));
-        match bound {
-            Bound::Int(min, max) => {
-                // An integer beyond i64 (serde reads it as u64) is above any bound.
-                let n = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX));
-                if let Some(n) = n {
-                    if n < *min {
-                        errors.push(verr(
-                            at,
-                            "greater_than_equal",
-                            format!("Input should be greater than or equal to {min}"),
-                            value.clone(),
-                            Some(json!({"ge": min})),
-                        ));
-                    } else if n > *max {
-                        errors.push(verr(
-                            at,
-                            "less_than_equal",
-                            format!("Input should be less than or equal to {max}"),
-                            value.clone(),
-                            Some(json!({"le": max})),
-                        ));
-                    }
-                }
+        let Some(side) = bound.breach(value) else {
+            continue;
+        };
+        let error = match (*bound, side) {
+            (Bound::Int { min, .. }, Breach::Below) => verr(
+                at,
+                "greater_than_equal",
+                format!("Input should be greater than or equal to {min}"),
+                value.clone(),
+                Some(json!({"ge": min})),
+            ),
+            (Bound::Int { max, .. }, Breach::Above) => verr(
+                at,
+                "less_than_equal",
+                format!("Input should be less than or equal to {max}"),
+                value.clone(),
+                Some(json!({"le": max})),
+            ),
+            (Bound::Items { min, .. }, Breach::Below) => {
+                let n = value.as_array().map_or(0, Vec::len);
+                verr(
+                    at,
+                    "too_short",
+                    format!(
+                        "List should have at least {min} item{} after validation, not {n}",
+                        if min == 1 { "" } else { "s" }
+                    ),
+                    value.clone(),
+                    Some(json!({"field_type": "List", "min_length": min, "actual_length": n})),
+                )
             }
-            Bound::Items(min, max) => {
-                if let Some(items) = value.as_array() {
-                    let n = items.len();
-                    if n < *min {
-                        errors.push(verr(
-                            at,
-                            "too_short",
-                            format!(
-                                "List should have at least {min} item{} after validation, not {n}",
-                                if *min == 1 { "" } else { "s" }
-                            ),
-                            value.clone(),
-                            Some(json!({"field_type": "List", "min_length": min, "actual_length": n})),
-                        ));
-                    } else if n > *max {
-                        errors.push(verr(
-                            at,
-                            "too_long",
-                            format!("List should have at most {max} items after validation, not {n}"),
-                            value.clone(),
-                            Some(json!({"field_type": "List", "max_length": max, "actual_length": n})),
-                        ));
-                    }
-                }
+            (Bound::Items { max, .. }, Breach::Above) => {
+                let n = value.as_array().map_or(0, Vec::len);
+                verr(
+                    at,
+                    "too_long",
+                    format!("List should have at most {max} items after validation, not {n}"),
+                    value.clone(),
+                    Some(json!({"field_type": "List", "max_length": max, "actual_length": n})),
+                )
             }
-        }
+        };
+        errors.push(error);
     }
     errors
 }

@@ -9,8 +9,8 @@ pub(crate) mod invocations;
 use std::sync::MutexGuard;
 
 use super::Shared;
-use super::http::Bound;
 use super::state::Store;
+use crate::spec::Bound;
 use crate::spec::{Facts, Tables};
 
 /// What a handler sees of a request.
@@ -65,7 +65,7 @@ impl Ctx<'_> {
     /// The spec's bounds on the top-level fields of the operation's body.
     pub(crate) fn body_rules(&self) -> Vec<(&'static str, Bound)> {
         self.body_schema()
-            .map(|schema| bounds(self.tables(), schema))
+            .map(|schema| self.tables().bounds(schema))
             .unwrap_or_default()
     }
 
@@ -84,32 +84,7 @@ impl Ctx<'_> {
         self.body_schema()
             .and_then(|schema| tables.union(schema))
             .and_then(|u| u.variants.iter().find(|v| v.tag == tag))
-            .map(|v| bounds(tables, &v.schema))
+            .map(|v| tables.bounds(&v.schema))
             .unwrap_or_default()
     }
-}
-
-/// The bounds the spec puts on the top-level fields of `schema`: `minimum`/`maximum` of an
-/// integer, `minItems`/`maxItems` of an array.
-fn bounds(tables: &'static Tables, schema: &str) -> Vec<(&'static str, Bound)> {
-    let mut rules = Vec::new();
-    for field in tables.fields_of(schema) {
-        let f = &field.facts;
-        if f.minimum.is_some() || f.maximum.is_some() {
-            rules.push((
-                field.field.as_str(),
-                Bound::Int(f.minimum.unwrap_or(i64::MIN), f.maximum.unwrap_or(i64::MAX)),
-            ));
-        }
-        if f.min_items.is_some() || f.max_items.is_some() {
-            let count = |n: Option<u64>, none: usize| {
-                n.map_or(none, |n| usize::try_from(n).unwrap_or(usize::MAX))
-            };
-            rules.push((
-                field.field.as_str(),
-                Bound::Items(count(f.min_items, 0), count(f.max_items, usize::MAX)),
-            ));
-        }
-    }
-    rules
 }

@@ -1,19 +1,21 @@
 //! A test's config file checked against the generated create and update body types, before
 //! anything is sent; and both sides of a comparison put in one normal form.
 //!
-//! The bounds checked are those the generated types carry (a `simulation_max_turns` of 0 is
-//! not a `NonZeroU64`, an enum value must be one of the spec's...). Length bounds of body
-//! fields (`maxItems`) are not generated as a table yet; the API's 422 names those.
+//! Checked: the field types and enum values the generated types carry, then the bounds the
+//! spec puts on the kind's top-level fields ([`Tables::bounds`]: `simulation_max_turns`
+//! 1..=50, at most 200 `chat_history` items, ...), read from the spec's tables.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use elevenlabs_agent_tests::spec::{Bound, Breach, Tables};
 use elevenlabs_agent_tests::types;
 
 use crate::failure::Failure;
 
-/// The kinds of test, as their `type` tag.
+/// The kinds of test, as their `type` tag: those this program decodes into generated types
+/// (a test checks they are the spec's union tags, so a new kind fails it at the refresh).
 pub const KINDS: [&str; 3] = ["llm", "tool", "simulation"];
 
 /// The folder a project asks for a test.
@@ -110,6 +112,9 @@ pub fn check(config: &str, text: &str, pushed: bool) -> Result<Checked, Failure>
         _ => decode::<types::CreateSimulationTestRequest>(text),
     }
     .map_err(bad)?;
+    if let Some((field, breach)) = breached_bound(&kind, pushed, object) {
+        return Err(bad(format!("at `{field}`: {breach}")));
+    }
     let folder = match object.get("parent_folder_id") {
         Some(Value::String(id)) => FolderWant::Id(id.clone()),
         _ => FolderWant::Unspecified,
@@ -121,6 +126,43 @@ pub fn check(config: &str, text: &str, pushed: bool) -> Result<Checked, Failure>
         },
         folder,
     })
+}
+
+/// The first top-level field of `object` (a config of `kind`) outside a bound the spec puts
+/// on it in the update (`pushed`) or create body, with what was expected and found.
+fn breached_bound(
+    kind: &str,
+    pushed: bool,
+    object: &Map<String, Value>,
+) -> Option<(String, String)> {
+    let tables = Tables::current();
+    let operation = if pushed { "update_test" } else { "create_test" };
+    let schema = tables
+        .operation(operation)
+        .and_then(|o| o.body.as_deref())
+        .and_then(|body| tables.union(body))
+        .and_then(|u| u.variants.iter().find(|v| v.tag == kind))?;
+    tables
+        .bounds(&schema.schema)
+        .into_iter()
+        .find_map(|(field, bound)| {
+            let value = object.get(field)?;
+            let breach = bound.breach(value)?;
+            let expected = match (bound, breach) {
+                (Bound::Int { min, .. }, Breach::Below) => format!("an integer of at least {min}"),
+                (Bound::Int { max, .. }, Breach::Above) => format!("an integer of at most {max}"),
+                (Bound::Items { min, .. }, Breach::Below) => format!("at least {min} items"),
+                (Bound::Items { max, .. }, Breach::Above) => format!("at most {max} items"),
+            };
+            let found = match value.as_array() {
+                Some(items) => format!("{} items", items.len()),
+                None => value.to_string(),
+            };
+            Some((
+                field.to_owned(),
+                format!("expected {expected} (the spec's bound), found {found}"),
+            ))
+        })
 }
 
 /// A remote test (the body of its GET) in the normal form of [`Body`]: decoded as its
@@ -288,6 +330,54 @@ mod tests {
             true,
         );
         assert!(m.contains("at `sucess_condition`: unknown field"), "{m}");
+    }
+
+    #[test]
+    fn the_spec_s_bounds_on_body_fields_are_checked_for_both_bodies() {
+        for pushed in [true, false] {
+            let m = err(
+                r#"{"type": "simulation", "name": "x", "simulation_max_turns": 51}"#,
+                pushed,
+            );
+            assert_eq!(
+                m,
+                "test_configs/t.json is not a valid test: at `simulation_max_turns`: expected \
+                 an integer of at most 50 (the spec's bound), found 51"
+            );
+            let one = r#"{"response": "ok", "type": "success"}"#;
+            let six = [one; 6].join(", ");
+            let m = err(
+                &format!(r#"{{"type": "llm", "name": "x", "success_examples": [{six}]}}"#),
+                pushed,
+            );
+            assert!(
+                m.ends_with("at `success_examples`: expected at most 5 items (the spec's bound), found 6 items"),
+                "{m}"
+            );
+        }
+        let at_max = r#"{"type": "simulation", "name": "x", "simulation_max_turns": 50}"#;
+        assert!(check("c.json", at_max, true).is_ok());
+        // A bound on another kind's field is not applied.
+        let llm = r#"{"type": "llm", "name": "x", "chat_history": []}"#;
+        assert!(check("c.json", llm, true).is_ok());
+    }
+
+    #[test]
+    fn the_kinds_decoded_are_the_spec_s_union_tags() {
+        let tables = Tables::current();
+        for body in ["CreateTestBody", "UpdateTestBody"] {
+            let mut tags: Vec<&str> = tables
+                .union(body)
+                .unwrap()
+                .variants
+                .iter()
+                .map(|v| v.tag.as_str())
+                .collect();
+            tags.sort_unstable();
+            let mut kinds = KINDS.to_vec();
+            kinds.sort_unstable();
+            assert_eq!(tags, kinds, "{body}");
+        }
     }
 
     #[test]
