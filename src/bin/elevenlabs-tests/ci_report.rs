@@ -253,6 +253,12 @@ mod tests {
     }
 
     #[test]
+    fn a_code_span_loses_its_backticks_and_control_characters() {
+        assert_eq!(code("agent`1\nx\ty"), "agent 1 x y");
+        assert_eq!(code("plain-id_1"), "plain-id_1");
+    }
+
+    #[test]
     fn cells_are_one_escaped_line_cut_at_the_limit() {
         assert_eq!(cell("a|b\nc", 10), "a\\|b c");
         assert_eq!(
