@@ -203,6 +203,21 @@ pub const DEFAULT_AGENTS: usize = 4;
 pub const DEFAULT_SEED: u64 = 42;
 /// The API key the fake accepts by default.
 pub const DEFAULT_API_KEY: &str = "fake-api-key";
+/// Checks a key for [`FakeServerBuilder::api_key`]: why it cannot be one (it must be
+/// non-empty visible ASCII), if it cannot.
+///
+/// ```
+/// use elevenlabs_agent_tests::fake::check_api_key;
+/// assert!(check_api_key("sk_test_1").is_ok());
+/// assert!(check_api_key("a b").is_err());
+/// ```
+pub fn check_api_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be non-empty visible ASCII (it is sent as an HTTP header)".to_owned());
+    }
+    Ok(())
+}
+
 /// Most invocations a fake can hold (cursors encode a 32-bit position).
 pub const MAX_INVOCATIONS: usize = 1_000_000;
 /// How long a simulated test run takes by default (see [`FakeServerBuilder::run_duration`]).
@@ -400,7 +415,6 @@ impl FakeServerBuilder {
         self
     }
 
-    /// Generates the data, binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     /// The address to listen on (default `127.0.0.1`). Any other than a loopback address
     /// lets other machines reach the fake.
     pub fn host(mut self, host: IpAddr) -> Self {
@@ -452,12 +466,8 @@ impl FakeServerBuilder {
                 self.invocations
             )));
         }
-        if self.api_key.is_empty() || !self.api_key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(invalid(
-                "FakeServerBuilder::api_key must be non-empty visible ASCII (it is sent as an HTTP header)"
-                    .to_owned(),
-            ));
-        }
+        check_api_key(&self.api_key)
+            .map_err(|why| invalid(format!("FakeServerBuilder::api_key {why}")))?;
         let data = data::generate(self.invocations, self.agents, self.seed);
         let mut store = state::Store::new(self.seed, self.run_duration);
         suites::seed(&mut store, &data);

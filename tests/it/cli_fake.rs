@@ -529,7 +529,8 @@ fn bad_flags_are_exit_2_naming_the_flag() {
         (&["fake", "--seed=-1"], "--seed"),
         (&["fake", "--invocations", "1000001"], "--invocations"),
         (&["fake", "--agents", "many"], "--agents"),
-        (&["fake", "--api-key", "a b"], "api_key"),
+        (&["fake", "--api-key", "a b"], "--api-key"),
+        (&["fake", "--api-key="], "--api-key"),
         (
             &["fake", "--invocations", "3", "--agents", "0"],
             "agents(0)",

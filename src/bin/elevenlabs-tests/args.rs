@@ -524,7 +524,8 @@ pub struct FakeArgs {
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub port: u16,
     /// The API key the fake accepts (in the `xi-api-key` header): visible ASCII.
-    #[arg(long, value_name = "KEY", default_value = elevenlabs_agent_tests::fake::DEFAULT_API_KEY)]
+    #[arg(long, value_name = "KEY", default_value = elevenlabs_agent_tests::fake::DEFAULT_API_KEY,
+          value_parser = parse_fake_api_key)]
     pub api_key: String,
     /// The seed of the demo data: the same seed, the same data.
     #[arg(long, value_name = "N", default_value_t = elevenlabs_agent_tests::fake::DEFAULT_SEED)]
@@ -548,6 +549,11 @@ pub struct FakeArgs {
     /// to FILE, or to stderr with `-`.
     #[arg(long, value_name = "FILE|-")]
     pub log: Option<PathBuf>,
+}
+
+/// A key the fake can accept (the library's rule, [`check_api_key`](elevenlabs_agent_tests::fake::check_api_key)).
+fn parse_fake_api_key(s: &str) -> Result<String, String> {
+    elevenlabs_agent_tests::fake::check_api_key(s).map(|()| s.to_owned())
 }
 
 /// `300ms`, `5s`, `10m`, `1h`, `1d`; a bare number is seconds. Also sums like `1m30s`.
