@@ -810,13 +810,19 @@ impl Store {
             _ => format!("{} tests", specs.len()),
         };
         let creator = self.agent(agent_id).map(|a| a.creator).unwrap_or(USER);
+        // The agent version the invocation runs on: one for all its runs.
+        let version_id = self.new_id("agtvrsn_", 24);
         let mut runs = Vec::new();
         for spec in &specs {
             for _ in 0..repeat_count {
                 let k = runs.len();
                 let first = !runs.iter().any(|r: &Run| r.test_id == spec.test_id);
                 let run = self.new_run(spec, agent_id, branch_id.clone(), k, first, now);
-                runs.push(Run { draft, ..run });
+                runs.push(Run {
+                    draft,
+                    version_id: version_id.clone(),
+                    ..run
+                });
             }
         }
         let invocation = Invocation {
@@ -855,7 +861,6 @@ impl Store {
             _ => ("Unknown Test".to_owned(), Kind::Llm, None),
         };
         let id = self.new_id("tr_", 20);
-        let version_id = self.new_id("agtvrsn_", 24);
         let mut run = Run {
             id,
             test_id: spec.test_id.clone(),
@@ -868,7 +873,8 @@ impl Store {
             root_folder_name: spec.root_folder_name.clone(),
             workflow_node_id: spec.workflow_node_id.clone(),
             submitted_unix: 0,
-            version_id,
+            // Set by the invocation.
+            version_id: String::new(),
             draft: false,
             progress: Progress::Fixed(None),
         };
@@ -916,6 +922,8 @@ impl Store {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;
             statuses.swap(i, j);
         }
+        // The agent version the invocation ran on: one for all its runs.
+        let version_id = format!("agtvrsn_{}", rng.id_chars(24));
         let runs = statuses
             .into_iter()
             .enumerate()
@@ -945,7 +953,7 @@ impl Store {
                     root_folder_name: None,
                     workflow_node_id: None,
                     submitted_unix: s.created_at_unix_secs,
-                    version_id: format!("agtvrsn_{}", rng.id_chars(24)),
+                    version_id: version_id.clone(),
                     draft: false,
                     progress: Progress::Fixed(status),
                 }

@@ -9,8 +9,8 @@
 //! - A run counts as *passed* or *failed* by its status; `cancelled` and statuses this version
 //!   does not know are *other*; `pending` runs are counted apart and are no result.
 //! - **Flaky**: the test both passed and failed on the same agent version: two runs with the
-//!   same `version_id`, or two runs of the same invocation (repetitions, resubmits; the
-//!   API does not always give a `version_id`, and the fake gives each run its own).
+//!   same `version_id`, or two runs of the same invocation (repetitions, resubmits: they run
+//!   on the invocation's version, and the API does not always give a `version_id`).
 //! - **Regression**: the test passed in some invocation, and in every invocation after the
 //!   newest such one each finished run of it failed (at least one did), none of those failed
 //!   runs on a version on which it also passed. It is a regression *since* the oldest of those
