@@ -283,6 +283,14 @@ mod tests {
         assert_eq!((v.pass_rate, v.ok), (None, false));
         let v = verdict(rule, &invocation(&[("p", "pending")]), &Attempts::default());
         assert_eq!((v.pending, v.ok), (1, false));
+        // A pending run fails the gate even when every finished run passed.
+        let v = verdict(
+            Rule::default(),
+            &invocation(&[("p", "passed"), ("q", "pending")]),
+            &Attempts::default(),
+        );
+        assert_eq!((v.pending, v.ok), (1, false));
+        assert_eq!(v.reason.as_deref(), Some("1 run still pending"));
         let v = verdict(rule, &invocation(&[]), &Attempts::default());
         assert!(!v.ok, "no finished run: no rate");
         let v = verdict(Rule::default(), &invocation(&[]), &Attempts::default());
