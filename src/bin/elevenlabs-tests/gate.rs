@@ -315,6 +315,9 @@ mod tests {
             v.reason.as_deref(),
             Some("1 flaky run (failed, then passed) and --fail-on-flaky")
         );
+        // Nothing flaky: --fail-on-flaky does not fail the gate.
+        let steady = invocation(&[("r2", "passed")]);
+        assert!(verdict(strict, &steady, &attempts).ok);
     }
 
     #[test]
