@@ -6,10 +6,10 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::Ctx;
-use crate::fake::cursor::{decode_cursor, encode_cursor};
+use crate::fake::cursor::{encode_cursor, paginate, read_cursor};
 use crate::fake::http::{
     Resp, api_error, json_response, not_found, ok, param, params, parse_body, parse_bool_param,
-    parse_enum_param, parse_int_param, parse_tagged_body, query_error, unprocessable, verr,
+    parse_enum_param, parse_int_param, parse_tagged_body, unprocessable, verr,
 };
 use crate::fake::state::{Entity, Kind};
 use crate::fake::suites::{split_create, split_definition};
@@ -74,25 +74,16 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let scope = format!(
         "tests\u{1}{search:?}\u{1}{parent:?}\u{1}{sorted_types:?}\u{1}{include_folders:?}\u{1}{sort}\u{1}{sharing}"
     );
-    let cursor = param(q, "cursor").filter(|c| !c.is_empty());
-    let bound = match cursor {
-        None => None,
-        Some(c) => match decode_cursor(ctx.shared.seed, Some(&scope), c) {
-            Some(key) => Some(key),
-            None => {
-                errors.push(query_error(
-                    "cursor",
-                    "value_error",
-                    "Invalid cursor: it was not issued by this server for these filters; pass \
-                     next_cursor from the previous page unchanged"
-                        .to_owned(),
-                    c,
-                    None,
-                ));
-                None
-            }
-        },
-    };
+    let after = read_cursor(
+        ctx.shared.seed,
+        Some(&scope),
+        param(q, "cursor"),
+        "these filters",
+    )
+    .unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
     if !errors.is_empty() {
         return unprocessable(errors);
     }
@@ -127,17 +118,17 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     };
     let mut matching: Vec<&Entity> = store.entities.values().filter(|e| keep(e)).collect();
     matching.sort_by_key(|e| std::cmp::Reverse(key(e)));
-    let rest: Vec<&Entity> = matching
-        .into_iter()
-        .filter(|e| bound.is_none_or(|b| key(e) < b))
-        .collect();
-    let take = (page_size as usize).min(rest.len());
-    let has_more = rest.len() > take;
+    let found = paginate(
+        matching.into_iter().map(|e| (key(e), e)),
+        after,
+        page_size as usize,
+    );
     let page = GetTestsPageResponseModel {
-        has_more,
-        next_cursor: (has_more && take > 0)
-            .then(|| encode_cursor(ctx.shared.seed, Some(&scope), key(rest[take - 1]))),
-        tests: rest[..take].iter().map(|e| store.summary(e)).collect(),
+        has_more: found.next.is_some(),
+        next_cursor: found
+            .next
+            .map(|k| encode_cursor(ctx.shared.seed, Some(&scope), k)),
+        tests: found.items.iter().map(|e| store.summary(e)).collect(),
     };
     let mut body = serde_json::to_value(&page).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut body {

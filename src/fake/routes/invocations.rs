@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::Ctx;
-use crate::fake::cursor::{decode_cursor, encode_cursor};
+use crate::fake::cursor::{encode_cursor, paginate, read_cursor};
 use crate::fake::http::{
-    Resp, json_response, not_found, param, parse_body, parse_int_param, query_error, unprocessable,
+    Resp, json_response, not_found, param, parse_body, parse_int_param, unprocessable,
 };
 use crate::fake::state::{Definition, Invocation, Kind, Progress, RunResult, schedule};
 use crate::types::{
@@ -22,7 +22,6 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let query = ctx.query;
     // An empty `agent_id` means no filter, as `if agent_id:` does upstream.
     let agent_id = param(query, "agent_id").filter(|a| !a.is_empty());
-    let cursor = param(query, "cursor").filter(|c| !c.is_empty());
     // FastAPI reports every invalid parameter at once.
     let mut errors = Vec::new();
     // Without a default in the spec, a page is everything.
@@ -39,24 +38,16 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     let seed = ctx.shared.seed;
     // The cursor's key is the position (`seq`) of the next item: seeded invocation `i`
     // (newest first) has seq `n - 1 - i`, created invocation `j` has seq `n + j`.
-    let bound = match cursor {
-        None => None,
-        Some(c) => match decode_cursor(seed, agent_id, c) {
-            Some(key) => Some(key),
-            None => {
-                errors.push(query_error(
-                    "cursor",
-                    "value_error",
-                    "Invalid cursor: it was not issued by this server for this agent_id \
-                     filter; pass next_cursor from the previous page unchanged"
-                        .to_owned(),
-                    c,
-                    None,
-                ));
-                None
-            }
-        },
-    };
+    let after = read_cursor(
+        seed,
+        agent_id,
+        param(query, "cursor"),
+        "this agent_id filter",
+    )
+    .unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
     if !errors.is_empty() {
         return unprocessable(errors);
     }
@@ -79,25 +70,10 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
         .enumerate()
         .filter(|(_, inv)| keep(inv.agent_id.as_deref()))
         .map(|(i, _)| (n - 1 - i as u64, Source::Seeded(i)));
-    let mut total = 0u64;
-    let mut before = 0u64;
-    let mut page: Vec<Source> = Vec::new();
-    let mut last_seq = None;
-    let mut has_more = false;
-    for (seq, source) in created.chain(old) {
-        total += 1;
-        if bound.is_some_and(|b| seq >= b) {
-            before += 1;
-            continue;
-        }
-        if (page.len() as i64) < page_size {
-            page.push(source);
-            last_seq = Some(seq);
-        } else {
-            has_more = true;
-        }
-    }
-    let results: Vec<TestInvocationSummaryResponseModel> = page
+    let page_size = usize::try_from(page_size).unwrap_or(usize::MAX);
+    let found = paginate(created.chain(old), after, page_size);
+    let results: Vec<TestInvocationSummaryResponseModel> = found
+        .items
         .iter()
         .map(|s| match s {
             Source::Created(j) => store.created[*j].summary(now),
@@ -109,15 +85,13 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
         })
         .collect();
     let body = GetTestInvocationsPageResponseModel {
-        has_more,
+        has_more: found.next.is_some(),
         meta: ListResponseMeta {
-            page: Some((before / page_size as u64) as i64 + 1),
-            page_size: Some(page_size),
-            total: Some(total as i64),
+            page: Some((found.before / page_size as u64) as i64 + 1),
+            page_size: Some(i64::try_from(page_size).unwrap_or(i64::MAX)),
+            total: Some(found.total as i64),
         },
-        next_cursor: has_more
-            .then(|| last_seq.map(|s| encode_cursor(seed, agent_id, s)))
-            .flatten(),
+        next_cursor: found.next.map(|s| encode_cursor(seed, agent_id, s)),
         results,
     };
     let mut body = serde_json::to_value(&body).unwrap_or(Value::Null);
