@@ -403,6 +403,27 @@ async fn a_pass_rate_gate_counts_the_flaky_pass_and_the_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tests_given_by_id_are_shown_by_name() {
+    let s = suite().await;
+    let out = run(
+        &s.server,
+        &[
+            "run", "--agent", &s.agent, "--test", &s.fail, "--test", &s.flaky,
+        ],
+        &[],
+    )
+    .await
+    .expect(0);
+    let expected = format!(
+        "selected 2 tests: Refunds late orders {FAIL_MARKER} ({}), Books a slot {FLAKY_MARKER} ({})",
+        s.fail, s.flaky
+    );
+    assert!(out.stderr.contains(&expected), "{}", out.stderr);
+    let asked = requests(&s.server, "POST", "/agent-testing/summaries");
+    assert_eq!(asked.len(), 1, "one look-up for both");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn type_search_and_rerun_failed_narrow_the_selection() {
     let s = suite().await;
     // --type tool: only the tool test (the attached tests of the demo agent are not asked).

@@ -116,7 +116,38 @@ pub async fn select(
             tests: listed(request.stream()).await?,
         });
     }
-    combine(sources).map_err(Failure::Usage)
+    let mut selected = combine(sources).map_err(Failure::Usage)?;
+    fill_names(client, &mut selected).await;
+    Ok(selected)
+}
+
+/// Most ids in one `POST /agent-testing/summaries` (the API's advice: "at most 1000").
+const SUMMARY_IDS: usize = 1000;
+
+/// Names the tests no source named (`--test`, the agent's attached tests), from the API's
+/// summaries of them, so the selection is printed by name. Only for the printout: an id the
+/// API does not know, or a failed look-up, leaves the id shown instead (the run itself then
+/// says what is wrong).
+async fn fill_names(client: &Client, selected: &mut [Selected]) {
+    let unnamed: Vec<String> = selected
+        .iter()
+        .filter(|t| t.name.is_none())
+        .map(|t| t.test_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for ids in unnamed.chunks(SUMMARY_IDS) {
+        let body = elevenlabs_agent_tests::types::ListTestsByIdsRequestModel {
+            test_ids: ids.to_vec(),
+        };
+        let Ok(found) = client.get_test_summaries().body(body).send().await else {
+            return;
+        };
+        let found = found.into_inner().tests;
+        for t in selected.iter_mut().filter(|t| t.name.is_none()) {
+            t.name = found.get(&t.test_id).map(|s| s.name.clone());
+        }
+    }
 }
 
 /// The intersection of `sources`, in the first one's order, without repeats; names and
