@@ -404,6 +404,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unreadable_project_files_are_errors_not_an_empty_project() {
+        let root = std::env::temp_dir().join(format!("elt-unreadable-{}", std::process::id()));
+        // tests.json that is a directory: not "no tests.json yet".
+        std::fs::create_dir_all(root.join(TESTS_FILE)).unwrap();
+        let err = Project::open(&root).unwrap_err();
+        assert!(
+            matches!(&err, Failure::Usage(m) if m.starts_with("cannot read")),
+            "{err:?}"
+        );
+        // test_configs that is a file: not "no config files".
+        std::fs::remove_dir_all(root.join(TESTS_FILE)).unwrap();
+        std::fs::write(root.join(CONFIG_DIR), "not a directory").unwrap();
+        let err = config_files(&root).unwrap_err();
+        assert!(
+            matches!(&err, Failure::Usage(m) if m.starts_with("cannot read")),
+            "{err:?}"
+        );
+        // Missing, both are an empty project.
+        std::fs::remove_file(root.join(CONFIG_DIR)).unwrap();
+        assert!(!Project::open(&root).unwrap().exists);
+        assert!(config_files(&root).unwrap().is_empty());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn file_names_are_safe_everywhere() {
         assert_eq!(file_stem("Greets the caller"), "Greets-the-caller");
         assert_eq!(file_stem("a/b\\c:d*e?f\"g<h>i|j"), "a_b_c_d_e_f_g_h_i_j");
