@@ -767,6 +767,9 @@ async fn data_is_seeded_consistent_and_covers_every_enum_value() {
 #[tokio::test]
 async fn builder_settings_are_checked_and_an_empty_data_set_works() {
     bounded(async {
+        // A builder prints, its callback as a placeholder.
+        let builder = format!("{:?}", FakeServer::builder().on_request(|_| {}));
+        assert!(builder.contains("Some(RequestObserver(..))"), "{builder}");
         let err = FakeServer::builder()
             .invocations(5)
             .agents(0)
