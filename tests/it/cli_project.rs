@@ -249,6 +249,13 @@ async fn pull_diff_edit_push_and_a_second_push_writes_nothing() {
     let out = run(&server, &["tests", "push", "--dir", s(&dir)])
         .await
         .expect(0);
+    // The plan first, then what was done.
+    assert!(
+        out.stdout()
+            .starts_with(&format!("update {name} ({id})\n    success_condition: ")),
+        "{}",
+        out.stdout()
+    );
     assert!(
         out.stdout().contains(&format!("updated {name} ({id})")),
         "{}",
