@@ -730,12 +730,18 @@ async fn prune_deletes_remote_only_tests_only_when_confirmed() {
         .expect(0);
     assert!(writes(&server).is_empty(), "never deleted unless asked");
 
-    run(
+    let out = run(
         &server,
         &["tests", "push", "--dir", s(&dir), "--prune", "--yes"],
     )
     .await
     .expect(0);
+    assert_eq!(
+        out.stdout().matches("\ndeleted ").count(),
+        dropped.len(),
+        "each deletion said: {}",
+        out.stdout()
+    );
     let mut deleted: Vec<String> = writes(&server);
     deleted.sort();
     let mut expected: Vec<String> = dropped
