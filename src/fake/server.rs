@@ -448,6 +448,40 @@ mod tests {
         assert_eq!(default.addr().ip(), std::net::IpAddr::from([127, 0, 0, 1]));
     }
 
+    #[tokio::test]
+    async fn an_operation_of_the_spec_without_a_handler_is_501_named() {
+        let mut tables = Tables::current().clone();
+        tables.operations.push(crate::spec::Operation {
+            id: "brand_new_operation".to_owned(),
+            method: "GET".to_owned(),
+            path: "/v1/convai/brand-new/{thing_id}".to_owned(),
+            path_parameters: vec!["thing_id".to_owned()],
+            body: None,
+        });
+        let server = FakeServer::builder()
+            .spec_tables(Box::leak(Box::new(tables)))
+            .start()
+            .await
+            .unwrap();
+        let http = crate::config::http_client_builder().build().unwrap();
+        let response = http
+            .get(format!("{}/v1/convai/brand-new/x1", server.url()))
+            .header(crate::config::API_KEY_HEADER, server.api_key())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 501);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["detail"]["status"], "not_implemented");
+        assert!(
+            body["detail"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("\"brand_new_operation\""),
+            "{body}"
+        );
+    }
+
     #[test]
     fn page_size_validation_matches_pydantic() {
         let facts = Tables::current().parameter("list_test_invocations", "page_size");
