@@ -363,6 +363,34 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_is_read_as_its_own_body_type() {
+        let tool = r#"{"type": "tool", "name": "x", "chat_history": [],
+            "tool_call_parameters": {"referenced_tool": {"id": "t1", "type": "webhook"},
+                "parameters": [], "verify_absence": false}}"#;
+        let configs = [
+            (
+                r#"{"type": "llm", "name": "x", "chat_history": [], "success_condition": "greets"}"#,
+                "success_condition",
+            ),
+            (tool, "tool_call_parameters"),
+            (
+                r#"{"type": "simulation", "name": "x", "simulation_scenario": "a user", "success_conditions": ["ok"]}"#,
+                "simulation_scenario",
+            ),
+        ];
+        for (text, own) in configs {
+            // Read as its kind's type: its own field kept, in the normal form both sides of
+            // a comparison share (the remote test as its GET gives it equals the local one).
+            let pushed = check("c.json", text, true).unwrap().body;
+            let new = check("c.json", text, false).unwrap().body;
+            let remote = normalize_remote(&serde_json::from_str(text).unwrap());
+            assert!(pushed.fields.contains_key(own), "{text}");
+            assert!(new.fields.contains_key(own), "{text}");
+            assert_eq!(remote, pushed, "{text}");
+        }
+    }
+
+    #[test]
     fn the_kinds_decoded_are_the_spec_s_union_tags() {
         let tables = Tables::current();
         for body in ["CreateTestBody", "UpdateTestBody"] {
