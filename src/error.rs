@@ -523,7 +523,7 @@ fn invalid_request(message: String) -> Error {
         crate::spec::Tables::current()
             .parameters
             .iter()
-            .find(|p| p.name == name && (p.facts.minimum.is_some() || p.facts.maximum.is_some()))
+            .find(|p| p.name == name && p.facts.int_range().is_some())
     };
     // The `pre` hook: "page_size must be within 1..=100, got 101".
     if let Some((name, rest)) = message.split_once(' ')
@@ -544,11 +544,10 @@ fn invalid_request(message: String) -> Error {
     {
         return Error::InvalidParameter {
             name: b.name.as_str(),
-            message: format!(
-                "must be within {}..={} (the API's limit); the value given is not",
-                b.facts.minimum.unwrap_or(i64::MIN),
-                b.facts.maximum.unwrap_or(i64::MAX)
-            ),
+            message: {
+                let (min, max) = b.facts.int_range().unwrap_or((i64::MIN, i64::MAX));
+                format!("must be within {min}..={max} (the API's limit); the value given is not")
+            },
         };
     }
     Error::InvalidParameter {

@@ -46,24 +46,17 @@ pub(crate) fn out_of_range_message(name: &str, min: i64, max: i64, value: &str) 
 /// The one bounds check of the crate: the `pre` hook runs it on every request, and the
 /// pagination engine runs it before its first request.
 pub(crate) fn check_param(operation_id: &str, name: &str, value: &str) -> Result<(), String> {
-    let bounds = crate::spec::Tables::current()
+    let ranges = crate::spec::Tables::current()
         .parameters
         .iter()
         .filter(|p| p.operation_id == operation_id && p.name == name)
-        .map(|p| &p.facts)
-        .filter(|f| f.minimum.is_some() || f.maximum.is_some());
-    for b in bounds {
-        let in_range = value.parse::<i128>().is_ok_and(|v| {
-            b.minimum.is_none_or(|m| v >= i128::from(m))
-                && b.maximum.is_none_or(|m| v <= i128::from(m))
-        });
+        .filter_map(|p| p.facts.int_range());
+    for (min, max) in ranges {
+        let in_range = value
+            .parse::<i128>()
+            .is_ok_and(|v| v >= i128::from(min) && v <= i128::from(max));
         if !in_range {
-            return Err(out_of_range_message(
-                name,
-                b.minimum.unwrap_or(i64::MIN),
-                b.maximum.unwrap_or(i64::MAX),
-                value,
-            ));
+            return Err(out_of_range_message(name, min, max, value));
         }
     }
     Ok(())

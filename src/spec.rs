@@ -164,27 +164,11 @@ impl Tables {
     pub fn bounds<'a>(&'a self, schema: &str) -> Vec<(&'a str, Bound)> {
         let mut rules = Vec::new();
         for field in self.fields_of(schema) {
-            let f = &field.facts;
-            if f.minimum.is_some() || f.maximum.is_some() {
-                rules.push((
-                    field.field.as_str(),
-                    Bound::Int {
-                        min: f.minimum.unwrap_or(i64::MIN),
-                        max: f.maximum.unwrap_or(i64::MAX),
-                    },
-                ));
+            if let Some((min, max)) = field.facts.int_range() {
+                rules.push((field.field.as_str(), Bound::Int { min, max }));
             }
-            if f.min_items.is_some() || f.max_items.is_some() {
-                let count = |n: Option<u64>, none: usize| {
-                    n.map_or(none, |n| usize::try_from(n).unwrap_or(usize::MAX))
-                };
-                rules.push((
-                    field.field.as_str(),
-                    Bound::Items {
-                        min: count(f.min_items, 0),
-                        max: count(f.max_items, usize::MAX),
-                    },
-                ));
+            if let Some((min, max)) = field.facts.items_range() {
+                rules.push((field.field.as_str(), Bound::Items { min, max }));
             }
         }
         rules
@@ -269,6 +253,26 @@ impl Bound {
 }
 
 impl Facts {
+    /// `minimum..=maximum` when the spec bounds the value on either side (the other side
+    /// then unbounded: `i64::MIN` or `i64::MAX`).
+    pub fn int_range(&self) -> Option<(i64, i64)> {
+        (self.minimum.is_some() || self.maximum.is_some()).then(|| {
+            (
+                self.minimum.unwrap_or(i64::MIN),
+                self.maximum.unwrap_or(i64::MAX),
+            )
+        })
+    }
+
+    /// `minItems..=maxItems` when the spec bounds the array's length on either side.
+    pub fn items_range(&self) -> Option<(usize, usize)> {
+        let count = |n: Option<u64>, none: usize| {
+            n.map_or(none, |n| usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        (self.min_items.is_some() || self.max_items.is_some())
+            .then(|| (count(self.min_items, 0), count(self.max_items, usize::MAX)))
+    }
+
     /// The enum values that are strings.
     pub fn string_values(&self) -> Vec<&str> {
         self.values
@@ -323,6 +327,37 @@ mod tests {
             t.fields_of("RunAgentTestsRequestModel")
                 .any(|f| f.field == "tests")
         );
+    }
+
+    #[test]
+    fn a_range_needs_one_side_and_opens_the_other() {
+        let facts = |minimum, maximum, min_items, max_items| Facts {
+            minimum,
+            maximum,
+            min_items,
+            max_items,
+            ..Facts::default()
+        };
+        assert_eq!(facts(None, None, None, None).int_range(), None);
+        assert_eq!(
+            facts(Some(1), None, None, None).int_range(),
+            Some((1, i64::MAX))
+        );
+        assert_eq!(
+            facts(None, Some(9), None, None).int_range(),
+            Some((i64::MIN, 9))
+        );
+        assert_eq!(
+            facts(Some(1), Some(9), None, None).int_range(),
+            Some((1, 9))
+        );
+        assert_eq!(facts(Some(1), Some(9), None, None).items_range(), None);
+        assert_eq!(
+            facts(None, None, Some(1), None).items_range(),
+            Some((1, usize::MAX))
+        );
+        assert_eq!(facts(None, None, None, Some(5)).items_range(), Some((0, 5)));
+        assert_eq!(facts(None, None, None, None).items_range(), None);
     }
 
     #[test]
