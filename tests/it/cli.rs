@@ -953,6 +953,11 @@ async fn invocations_get_wait_and_resubmit() {
         "{}",
         out.stdout()
     );
+    assert!(
+        out.stderr().contains("2 of 3 runs did not pass"),
+        "{}",
+        out.stderr()
+    );
     assert_eq!(parse_junit(&junit).suites[0].0["failures"], "1");
 
     // resubmit: the runs that did not pass (failed and cancelled), with the agent id.
@@ -986,6 +991,7 @@ async fn invocations_get_wait_and_resubmit() {
         "{}",
         out.stdout()
     );
+    assert!(!out.stderr().contains("did not pass"), "{}", out.stderr());
 
     // Nothing left to resubmit.
     let out = run_at(api.url(), &["invocations", "resubmit", "inv_1"])
