@@ -1412,6 +1412,12 @@ async fn responses_validate_against_the_spec_schema() {
                     .unwrap()
                     .is_empty()
             );
+            // A field the fake leaves to the spec's default.
+            let default = elevenlabs_agent_tests::spec::Tables::current()
+                .field("GetAgentResponseModel", "default_hold_audio_url")
+                .default
+                .expect("the spec's default");
+            assert_eq!(body["default_hold_audio_url"], default);
         }
         // Invocations: pending, finished, repeated, seeded.
         let inv_schema = validator("GetTestSuiteInvocationResponseModel");
