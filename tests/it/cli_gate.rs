@@ -264,6 +264,30 @@ async fn retries_make_a_flaky_test_pass_and_keep_every_failure_of_a_failing_one(
     assert_eq!(resubmitted["test_run_ids"].as_array().unwrap().len(), 2);
     assert_eq!(resubmitted["agent_id"], json!(s.agent));
 
+    // The table's last lines: the rate with the retry, the flaky run and the run that
+    // failed every attempt.
+    assert!(
+        out.stdout
+            .contains("pass rate 80.0 %, 1 retry, 125 credits\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "FLAKY Books a slot {FLAKY_MARKER}: failed, then passed on a retry; first failure: "
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "FAILED Refunds late orders {FAIL_MARKER} on all 2 attempts: "
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.matches(" on all ").count(), 1, "{}", out.stdout);
+
     // JUnit: the flaky test passed with one flakyFailure, the failing one has both attempts.
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
@@ -403,17 +427,26 @@ async fn a_pass_rate_gate_counts_the_flaky_pass_and_the_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tests_given_by_id_are_shown_by_name() {
+async fn tests_given_by_id_are_shown_by_name_and_no_retry_is_said_when_none_ran() {
     let s = suite().await;
     let out = run(
         &s.server,
         &[
-            "run", "--agent", &s.agent, "--test", &s.fail, "--test", &s.flaky,
+            "run",
+            "--agent",
+            &s.agent,
+            "--test",
+            &s.fail,
+            "--test",
+            &s.flaky,
+            "--wait",
+            "--poll-interval",
+            "50ms",
         ],
         &[],
     )
     .await
-    .expect(0);
+    .expect(1);
     let expected = format!(
         "selected 2 tests: Refunds late orders {FAIL_MARKER} ({}), Books a slot {FLAKY_MARKER} ({})",
         s.fail, s.flaky
@@ -421,6 +454,13 @@ async fn tests_given_by_id_are_shown_by_name() {
     assert!(out.stderr.contains(&expected), "{}", out.stderr);
     let asked = requests(&s.server, "POST", "/agent-testing/summaries");
     assert_eq!(asked.len(), 1, "one look-up for both");
+    // No retries: none said, and no run failed more than once.
+    assert!(
+        out.stdout.contains("pass rate 0.0 %, 50 credits\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(" on all "), "{}", out.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
