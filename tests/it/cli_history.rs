@@ -473,3 +473,59 @@ async fn report_needs_an_output_and_bounds_its_flags() {
     }
     assert_eq!(server.request_count(), 0, "refused before any request");
 }
+
+/// `report` against a scripted API whose one invocation answers `detail`: exit code and stderr.
+async fn report_with_detail(detail: crate::support::Reply) -> (Option<i32>, String) {
+    use crate::support::{Reply, ScriptServer};
+    let server = ScriptServer::start(move |req| {
+        if req.path == "/v1/convai/test-invocations" {
+            Reply::json(
+                200,
+                &json!({"has_more": false, "next_cursor": null, "results": [{
+                    "id": "inv_a", "agent_id": "agent_1", "created_at_unix_secs": 1_700_000_000,
+                    "failed_count": 0, "passed_count": 1, "pending_count": 0,
+                    "repeat_count": 1, "test_run_count": 1, "title": "t"
+                }]}),
+            )
+        } else {
+            detail.clone()
+        }
+    })
+    .await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_elevenlabs-tests"));
+    cmd.args([
+        "--base-url",
+        &server.url,
+        "--json",
+        "report",
+        "--agent",
+        "agent_1",
+    ])
+    .env_remove("ELEVENLABS_BASE_URL")
+    .env("ELEVENLABS_API_KEY", "sk_scripted_history_key");
+    let out = tokio::task::spawn_blocking(move || run_with_limit(cmd, Duration::from_secs(60)))
+        .await
+        .unwrap();
+    (out.status.code(), stderr(&out))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_invocation_is_named_and_an_auth_failure_stops_the_report() {
+    use crate::support::Reply;
+    // A body that does not decode: named, counted, the report goes on.
+    let (code, err) = report_with_detail(Reply::raw(200, "{\"id\": 7}")).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning: cannot read the runs of invocation inv_a: "),
+        "{err}"
+    );
+    // A refused key: not one unreadable invocation but a failure of the whole report.
+    let (code, err) = report_with_detail(Reply::json(
+        401,
+        &json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+    ))
+    .await;
+    assert_ne!(code, Some(0), "{err}");
+    assert!(!err.contains("cannot read the runs"), "{err}");
+    assert!(err.contains("401"), "{err}");
+}
