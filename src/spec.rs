@@ -323,6 +323,8 @@ mod tests {
             .map(|v| v.tag.as_str())
             .collect();
         assert_eq!(kinds, ["llm", "simulation", "tool"]);
+        assert_eq!(t.union("UpdateTestBody").unwrap().schema, "UpdateTestBody");
+        assert!(t.union("RunAgentTestsRequestModel").is_none());
         assert!(
             t.fields_of("RunAgentTestsRequestModel")
                 .any(|f| f.field == "tests")
