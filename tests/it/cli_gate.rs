@@ -311,6 +311,14 @@ async fn retries_make_a_flaky_test_pass_and_keep_every_failure_of_a_failing_one(
             .contains(FLAKY_MARKER),
         "the first failure's rationale"
     );
+    let flaky_text: String = flaky_failures[0]
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        flaky_text.contains("did not pass."),
+        "the first failure's messages: {xml}"
+    );
     let failures: Vec<_> = doc
         .descendants()
         .filter(|n| n.has_tag_name("failure"))
