@@ -350,6 +350,21 @@ async fn retries_make_a_flaky_test_pass_and_keep_every_failure_of_a_failing_one(
             .map(str::to_owned)
     };
     assert_eq!(property(cases[0], "credits_used").as_deref(), Some("25"));
+    // Attempts: said where a run was retried (the flaky and the failing test), not elsewhere.
+    let attempts: Vec<Option<String>> = cases.iter().map(|c| property(*c, "attempts")).collect();
+    assert_eq!(
+        attempts
+            .iter()
+            .filter(|a| a.as_deref() == Some("2"))
+            .count(),
+        2,
+        "{attempts:?}"
+    );
+    assert_eq!(
+        attempts.iter().filter(|a| a.is_none()).count(),
+        3,
+        "{attempts:?}"
+    );
     assert_eq!(property(suite_node, "credits_used").as_deref(), Some("125"));
     assert_eq!(property(suite_node, "total_price"), None, "never made up");
 
@@ -437,6 +452,7 @@ async fn a_pass_rate_gate_counts_the_flaky_pass_and_the_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tests_given_by_id_are_shown_by_name_and_no_retry_is_said_when_none_ran() {
     let s = suite().await;
+    let junit = temp_path("no-retries.xml");
     let out = run(
         &s.server,
         &[
@@ -450,11 +466,18 @@ async fn tests_given_by_id_are_shown_by_name_and_no_retry_is_said_when_none_ran(
             "--wait",
             "--poll-interval",
             "50ms",
+            "--junit",
+            junit.to_str().unwrap(),
         ],
         &[],
     )
     .await
     .expect(1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        !xml.contains("name=\"attempts\""),
+        "no retry, no attempts: {xml}"
+    );
     let expected = format!(
         "selected 2 tests: Refunds late orders {FAIL_MARKER} ({}), Books a slot {FLAKY_MARKER} ({})",
         s.fail, s.flaky
