@@ -247,9 +247,10 @@ code.id {{ color: #59636e; font-size: 0.8em; }}
 
 /// `regression since 2025-07-08T18:40:00Z`, or the status alone.
 fn status_text(s: &TestStats) -> String {
+    // `regression_since` is set only for a regression.
     match &s.regression_since {
-        Some(since) if s.regression => format!("regression since {since}"),
-        _ => s.status.to_owned(),
+        Some(since) => format!("regression since {since}"),
+        None => s.status.to_owned(),
     }
 }
 
