@@ -443,6 +443,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn markdown_escapes_cells_and_names_unreadable_invocations_when_there_are_some() {
+        assert_eq!(markdown_escape("a\nb|c_d"), "a b\\|c\\_d");
+        let mut history = History::new(0);
+        let m = markdown("agent_1", &history, &[]);
+        assert!(!m.contains("could not be read"), "{m}");
+        history.add_unreadable("inv_1", "boom".to_owned());
+        let m = markdown("agent_1", &history, &[]);
+        assert!(
+            m.contains("1 invocations could not be read: inv\\_1."),
+            "{m}"
+        );
+    }
+
+    #[test]
     fn an_empty_history_still_renders() {
         let html = html("agent_1", Some(0), &[], &History::new(1), &[]).unwrap();
         assert!(html.contains("no invocations"));
