@@ -36,7 +36,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Resp {
     })
     .unwrap_or(i64::MAX);
     let seed = ctx.shared.seed;
-    // The cursor's key is the position (`seq`) of the next item: seeded invocation `i`
+    // The cursor's key is the position (`seq`) of the last item served: seeded invocation `i`
     // (newest first) has seq `n - 1 - i`, created invocation `j` has seq `n + j`.
     let after = read_cursor(
         seed,
