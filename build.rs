@@ -9,11 +9,12 @@
 //! 3. generate the client with progenitor (builder interface, hooks implemented by the crate,
 //!    every type deriving `schemars::JsonSchema`);
 //! 4. adjust the syntax tree with `syn`: insert the open enums and unions into `types`, make
-//!    the operation builders' fields `pub(crate)` and drop the generated `Client::new` (the
-//!    crate defines its own, configured one);
+//!    the operation builders' fields `pub(crate)`, make each builder's `send` return the
+//!    crate's `Error` (progenitor's becomes the hidden `send_raw`: [`wrap_send`]) and drop the
+//!    generated `Client::new` (the crate defines its own, configured one);
 //! 5. generate the pagination wiring of every cursor-paginated operation from its builder
-//!    (every query parameter the builder has is passed on every page), the table of
-//!    parameter bounds, and the table of component types used by the conformance tests;
+//!    (every query parameter the builder has is passed on every page), and the table of
+//!    component types used by the conformance tests;
 //! 6. format with `prettyplease` into `$OUT_DIR/codegen.rs`;
 //! 7. write the spec's facts the fake and the CLI read (operations, parameters, body fields,
 //!    unions: [`spec_tables`]) as JSON into `$OUT_DIR/spec_tables.json`, which
@@ -278,8 +279,98 @@ impl VisitMut for Adjust {
             i.items
                 .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
         }
+        if self.depth == ["builder"] && i.trait_.is_none() {
+            let builder = match &*i.self_ty {
+                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            if let Some(fields) = builder
+                .and_then(|b| self.builders.get(&b))
+                .map(|s| &s.fields)
+            {
+                wrap_send(i, fields);
+            }
+        }
         syn::visit_mut::visit_item_impl_mut(self, i);
     }
+}
+
+/// Makes `send` of an operation builder return the crate's `Error`: progenitor's own `send`
+/// becomes the hidden `send_raw`, and the new `send` refuses a parameter the builder could
+/// not take (`page_size(0)`, a required one never set) with `Error::InvalidParameter` naming
+/// it, then runs `send_raw` through `crate::call::run`, which hands back the error the
+/// request hooks built where the failure was known.
+fn wrap_send(i: &mut syn::ItemImpl, fields: &syn::Fields) {
+    let Some(raw) = i.items.iter_mut().find_map(|item| match item {
+        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+        _ => None,
+    }) else {
+        return;
+    };
+    let Some(operation_id) = operation_id_of(&raw.block) else {
+        return;
+    };
+    let syn::ReturnType::Type(_, ty) = &raw.sig.output else {
+        return;
+    };
+    let Some(ok) = first_type_arg(ty, "Result").cloned() else {
+        return;
+    };
+    let docs: Vec<syn::Attribute> = raw
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    raw.sig.ident = format_ident!("send_raw");
+    raw.attrs = vec![syn::parse_quote! {
+        /// progenitor's `send`, with its own error type: use `send`.
+    }];
+    raw.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    let checks = fields
+        .iter()
+        .filter_map(|f| f.ident.as_ref())
+        .filter(|f| *f != "client")
+        .map(|field| {
+            let name = field.to_string();
+            quote! {
+                if let Err(message) = &self.#field {
+                    return Err(crate::Error::invalid_builder_field(#operation_id, #name, message));
+                }
+            }
+        });
+    i.items.push(syn::parse_quote! {
+        #(#docs)*
+        ///
+        /// Errors are the crate's [`Error`](crate::Error), built where the failure is known.
+        pub async fn send(self) -> Result<#ok, crate::Error> {
+            #(#checks)*
+            crate::call::run(self.send_raw()).await
+        }
+    });
+}
+
+/// The `operation_id` progenitor writes into the `OperationInfo` of a `send` body.
+fn operation_id_of(block: &syn::Block) -> Option<String> {
+    struct Find(Option<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+            if e.path.is_ident("OperationInfo") {
+                for field in &e.fields {
+                    if let (syn::Member::Named(n), syn::Expr::Lit(l)) = (&field.member, &field.expr)
+                        && n == "operation_id"
+                        && let syn::Lit::Str(s) = &l.lit
+                    {
+                        self.0 = Some(s.value());
+                    }
+                }
+            }
+            syn::visit::visit_expr_struct(self, e);
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_block(&mut find, block);
+    find.0
 }
 
 /// The Rust type name of every component schema, as typify names it (PascalCase of the
@@ -594,19 +685,10 @@ fn paginate_module(
             })?;
             fields.push(quote!(#ident: #ok));
             let name = ident.to_string();
-            let bounded = param_has_bounds(raw, op_id, &name);
-            let check = match (bounded, first_type_arg(ok, "Option")) {
-                (false, _) => quote!(),
-                (true, Some(_)) => quote! {
-                    if let Some(v) = &#ident { crate::pagination::check_builder_param(#op_id, #name, v)?; }
-                },
-                (true, None) => {
-                    quote! { crate::pagination::check_builder_param(#op_id, #name, &#ident)?; }
-                }
-            };
+            // Bounds are checked once, by the request hook, before the first page is sent.
             reads.push(quote! {
-                let #ident = self.#ident.map_err(crate::pagination::builder_error)?;
-                #check
+                let #ident = self.#ident
+                    .map_err(|m| crate::Error::invalid_builder_field(#op_id, #name, &m))?;
             });
             inits.push(quote!(#ident));
             sets.push(if first_type_arg(ok, "Option").is_some() {
@@ -660,7 +742,8 @@ fn paginate_module(
                 type Operation = #query;
                 fn into_operation(self) -> Result<(#query, Option<String>), crate::Error> {
                     #(#reads)*
-                    let cursor = self.cursor.map_err(crate::pagination::builder_error)?;
+                    let cursor = self.cursor
+                        .map_err(|m| crate::Error::invalid_builder_field(#op_id, "cursor", &m))?;
                     Ok((#query { client: self.client.clone(), #(#inits,)* }, cursor))
                 }
             }
@@ -673,27 +756,6 @@ fn paginate_module(
             #(#items)*
         }
     })
-}
-
-/// Whether the spec gives `minimum`/`maximum` for parameter `name` of `operation_id`.
-fn param_has_bounds(raw: &serde_json::Value, operation_id: &str, name: &str) -> bool {
-    let paths = raw.get("paths").and_then(|p| p.as_object());
-    paths
-        .into_iter()
-        .flat_map(|p| p.values())
-        .flat_map(|i| i.as_object().into_iter().flat_map(|i| i.values()))
-        .filter(|op| op.get("operationId").and_then(|i| i.as_str()) == Some(operation_id))
-        .flat_map(|op| {
-            op.get("parameters")
-                .and_then(|p| p.as_array())
-                .into_iter()
-                .flatten()
-        })
-        .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some(name))
-        .any(|p| {
-            let s = p.get("schema");
-            s.and_then(|s| s.get("minimum")).is_some() || s.and_then(|s| s.get("maximum")).is_some()
-        })
 }
 
 /// The facts of the spec `text` that the fake and the CLI read, as the JSON that

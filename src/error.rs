@@ -1,7 +1,9 @@
 //! The crate's one error type.
 //!
-//! Every hand-written API returns [`Error`], and the pagination streams yield it. The generated
-//! `.send()` methods keep progenitor's error; `?` converts it into [`Error`].
+//! Every API of the crate returns [`Error`]: the generated `.send()` methods (`build.rs` makes
+//! them return it; `call.rs` says how), the pagination streams and the wait. Each error is
+//! built where its failure is known: a refused parameter and a failed response by the request
+//! hooks, a transport error from reqwest's, a body that does not decode by its type.
 
 use std::time::Duration;
 
@@ -46,6 +48,9 @@ pub enum Error {
         /// exhausted, `Retry-After` over the cap, retries disabled, a status not retried (for
         /// this method), ...
         stopped: StopReason,
+        /// The response as received: status, headers (a request id, rate-limit headers, ...)
+        /// and the whole body.
+        response: Box<http::Response<bytes::Bytes>>,
     },
     /// The request did not complete: connection refused or reset, DNS, TLS, ...
     Transport {
@@ -93,9 +98,10 @@ pub enum Error {
         /// The last snapshot received, `None` if no poll succeeded before the timeout.
         last: Option<Box<crate::types::GetTestSuiteInvocationResponseModel>>,
     },
-    /// An error the generated client reported that none of the above describes: progenitor's
-    /// `Error::Custom`, which only custom hooks produce, and this crate's hooks never do.
-    /// Seeing it is a bug of this crate: please report it with the message.
+    /// An error the generated client reported that none of the above describes (progenitor's
+    /// `Error::Custom`, which only custom hooks produce, or a refusal no hook recorded): this
+    /// crate's hooks never cause one. Seeing it is a bug of this crate: please report it with
+    /// the message.
     Unexpected {
         /// The generated client's message.
         message: String,
@@ -159,6 +165,7 @@ impl std::fmt::Display for Error {
                 message,
                 retry_after,
                 stopped,
+                ..
             } => {
                 write!(f, "the API answered {status}")?;
                 if let Some(code) = code {
@@ -268,27 +275,14 @@ impl From<PaginationError> for Error {
     }
 }
 
-impl From<progenitor_client::Error<HttpValidationError>> for Error {
-    fn from(e: progenitor_client::Error<HttpValidationError>) -> Self {
-        use progenitor_client::Error as P;
-        match e {
-            P::ErrorResponse(rv) => Self::Validation {
-                body: rv.into_inner(),
-            },
-            P::InvalidRequest(message) => invalid_request(message),
-            P::Custom(message) => Self::Unexpected { message },
-            P::CommunicationError(source)
-            | P::ResponseBodyError(source)
-            | P::InvalidUpgrade(source) => Self::from_transport(source),
-            P::InvalidResponsePayload(bytes, e) => Self::decode_any(&bytes, &e),
-            P::UnexpectedResponse(r) => Self::from_response(&r),
-        }
-    }
-}
-
 impl From<reqwest::Error> for Error {
+    /// [`Error::Timeout`] for a timeout, [`Error::Transport`] for any other.
     fn from(source: reqwest::Error) -> Self {
-        Self::from_transport(source)
+        if source.is_timeout() {
+            Self::Timeout { source }
+        } else {
+            Self::Transport { source }
+        }
     }
 }
 
@@ -296,52 +290,69 @@ impl From<reqwest::Error> for Error {
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
 impl Error {
-    /// A transport error, or [`Error::Timeout`] when it is a timeout, or
-    /// [`Error::OperationTimeout`] when the request hook gave up on the whole call.
-    fn from_transport(source: reqwest::Error) -> Self {
-        if let Some(marker) = operation_timeout_of(&source) {
-            return Self::OperationTimeout {
-                timeout: marker.timeout,
-                attempts: marker.attempts,
-            };
-        }
-        if source.is_timeout() {
-            Self::Timeout { source }
-        } else {
-            Self::Transport { source }
+    /// [`Error::InvalidParameter`] for a value outside the spec's `min..=max` of `name`.
+    pub(crate) fn out_of_range(name: &'static str, min: i64, max: i64, value: &str) -> Self {
+        Self::InvalidParameter {
+            name,
+            message: format!(
+                "must be within {min}..={max}, got {value} (the API's limit); pass a value in that range"
+            ),
         }
     }
 
-    /// [`Error::Api`] from a non-success response whose body the request hook buffered.
-    fn from_response(r: &reqwest::Response) -> Self {
-        let status = r.status();
-        let body = r
-            .extensions()
-            .get::<crate::hooks::ErrorBody>()
-            .map(|b| b.0.clone())
-            .unwrap_or_default();
-        let retry_after = r
-            .extensions()
-            .get::<crate::hooks::RetryAfter>()
-            .map(|r| r.0)
-            .or_else(|| {
-                r.headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
-            });
-        let (code, message) = api_message(&body);
-        // The hook records why it stopped on every failed response it hands back.
-        let stopped = r
-            .extensions()
-            .get::<StopReason>()
-            .copied()
-            .unwrap_or(StopReason::NotRetryable);
+    /// [`Error::InvalidParameter`] for a parameter the operation builder could not take:
+    /// a value its type does not hold (`page_size(0)`), or a required one never set.
+    /// `message` is the builder's own, quoted where the spec gives no range to state instead.
+    pub(crate) fn invalid_builder_field(
+        operation_id: &str,
+        name: &'static str,
+        message: &str,
+    ) -> Self {
+        let range = crate::spec::Tables::current()
+            .parameters
+            .iter()
+            .filter(|p| p.operation_id == operation_id && p.name == name)
+            .find_map(|p| p.facts.int_range());
+        let message = match range {
+            Some((min, max)) => {
+                format!("must be within {min}..={max} (the API's limit); the value given is not")
+            }
+            None => message.to_owned(),
+        };
+        Self::InvalidParameter { name, message }
+    }
+
+    /// [`Error::Api`] for a failed `response` (its body read whole), with the `Retry-After`
+    /// computed when it arrived and why it was not retried.
+    pub(crate) fn api(
+        response: http::Response<bytes::Bytes>,
+        retry_after: Option<Duration>,
+        stopped: StopReason,
+    ) -> Self {
+        let (code, message) = api_message(response.body());
         Self::Api {
-            status,
+            status: response.status(),
             code,
             message,
             retry_after,
             stopped,
+            response: Box::new(response),
+        }
+    }
+
+    /// The HTTP status of a response the API refused: [`Error::Api`]'s, or 422 for
+    /// [`Error::Validation`]; `None` for an error no response caused.
+    ///
+    /// ```
+    /// # use elevenlabs_agent_tests::Error;
+    /// let refused = Error::InvalidParameter { name: "page_size", message: "too big".into() };
+    /// assert_eq!(refused.status(), None);
+    /// ```
+    pub fn status(&self) -> Option<reqwest::StatusCode> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            Self::Validation { .. } => Some(reqwest::StatusCode::UNPROCESSABLE_ENTITY),
+            _ => None,
         }
     }
 
@@ -370,7 +381,7 @@ impl Error {
     /// [`Error::Decode`] for a payload progenitor failed to deserialise into one of the crate's
     /// response types: the type is found again by re-deserialising into each candidate and
     /// keeping the one that fails exactly as progenitor's did.
-    fn decode_any(body: &[u8], original: &serde_json::Error) -> Self {
+    pub(crate) fn decode_any(body: &[u8], original: &serde_json::Error) -> Self {
         fn path_if_same<T: serde::de::DeserializeOwned>(
             body: &[u8],
             original: &serde_json::Error,
@@ -390,27 +401,6 @@ impl Error {
                 });
         decode_error(body, &path, original)
     }
-}
-
-/// The marker the request hook leaves in the error of a call that ran out of its operation
-/// timeout (as the inner error of an `io::Error` in the source chain).
-fn operation_timeout_of(e: &reqwest::Error) -> Option<crate::hooks::OperationTimedOut> {
-    use crate::hooks::OperationTimedOut;
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        if let Some(m) = s.downcast_ref::<OperationTimedOut>() {
-            return Some(*m);
-        }
-        if let Some(m) = s
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<OperationTimedOut>())
-        {
-            return Some(*m);
-        }
-        source = s.source();
-    }
-    None
 }
 
 /// Builds [`Error::Decode`]; `path` as `serde_path_to_error` prints it (`.` for the top level).
@@ -516,46 +506,6 @@ fn api_message(body: &[u8]) -> (Option<String>, String) {
     }
 }
 
-/// [`Error::InvalidParameter`] from the messages of the `pre` hook and of the generated builders.
-fn invalid_request(message: String) -> Error {
-    // A query parameter the spec bounds (`&'static`: the tables live as long as the program).
-    let known = |name: &str| {
-        crate::spec::Tables::current()
-            .parameters
-            .iter()
-            .find(|p| p.name == name && p.facts.int_range().is_some())
-    };
-    // The `pre` hook: "page_size must be within 1..=100, got 101".
-    if let Some((name, rest)) = message.split_once(' ')
-        && let Some(b) = known(name)
-        && rest.starts_with("must be within")
-    {
-        return Error::InvalidParameter {
-            name: b.name.as_str(),
-            message: format!("{rest} (the API's limit); pass a value in that range"),
-        };
-    }
-    // The generated builders: "conversion to `T` for page_size failed".
-    if let Some(name) = message
-        .strip_suffix(" failed")
-        .and_then(|m| m.rsplit_once(" for "))
-        .map(|(_, name)| name)
-        && let Some(b) = known(name)
-    {
-        return Error::InvalidParameter {
-            name: b.name.as_str(),
-            message: {
-                let (min, max) = b.facts.int_range().unwrap_or((i64::MIN, i64::MAX));
-                format!("must be within {min}..={max} (the API's limit); the value given is not")
-            },
-        };
-    }
-    Error::InvalidParameter {
-        name: "request",
-        message,
-    }
-}
-
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -564,13 +514,9 @@ mod tests {
     use super::*;
 
     fn api(status: u16) -> Error {
-        Error::Api {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            code: None,
-            message: "m".into(),
-            retry_after: None,
-            stopped: StopReason::NotRetryable,
-        }
+        let mut response = http::Response::new(bytes::Bytes::from_static(b"m"));
+        *response.status_mut() = reqwest::StatusCode::from_u16(status).unwrap();
+        Error::api(response, None, StopReason::NotRetryable)
     }
 
     #[test]
@@ -626,10 +572,7 @@ mod tests {
         let body = br#"{"id": "inv_1", "created_at": 1, "test_runs": 7}"#;
         let e = serde_json::from_slice::<Invocation>(body).unwrap_err();
         let column = e.column();
-        match Error::from(crate::SendError::InvalidResponsePayload(
-            body.to_vec().into(),
-            e,
-        )) {
+        match Error::decode_any(body, &e) {
             Error::Decode { path, message, .. } => {
                 assert_eq!(path, format!("line 1 column {column}"));
                 assert!(
@@ -713,12 +656,10 @@ mod tests {
     }
 
     #[test]
-    fn progenitor_custom_is_not_called_a_configuration_error() {
-        let err = Error::from(crate::SendError::Custom("boom".into()));
-        assert!(
-            matches!(&err, Error::Unexpected { message } if message == "boom"),
-            "{err:?}"
-        );
+    fn an_unexpected_error_is_not_called_a_configuration_error() {
+        let err = Error::Unexpected {
+            message: "boom".into(),
+        };
         let text = err.to_string();
         assert!(!text.contains("configuration"), "{text}");
         assert!(text.contains("boom") && text.contains("report"), "{text}");

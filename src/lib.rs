@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod agent;
+mod call;
 pub mod config;
 pub mod error;
 #[cfg(feature = "fake")]
@@ -24,7 +25,3 @@ pub use error::{Error, PaginationError, Result};
 pub use generated::{Client, ResponseValue, builder, types};
 pub use open_enum::UnknownValue;
 pub use retry::RetryPolicy;
-
-/// The generated client's own error type, returned by the generated `.send()` methods;
-/// `?` converts it into [`Error`].
-pub type SendError = progenitor_client::Error<types::HttpValidationError>;

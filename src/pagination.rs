@@ -134,22 +134,6 @@ pub trait Paginate: Sized {
     }
 }
 
-/// Checks an integer query parameter against the spec's bounds for `operation_id`, with the
-/// request hook's check, so a listing fails before its first request exactly as `.send()` would.
-pub(crate) fn check_builder_param(
-    operation_id: &str,
-    name: &str,
-    value: &dyn std::fmt::Display,
-) -> Result<(), Error> {
-    crate::hooks::check_param(operation_id, name, &value.to_string()).map_err(builder_error)
-}
-
-/// The error of a builder parameter that could not be converted (`page_size(0)`), made the
-/// way `.send()` makes it, so a listing and a single request fail alike.
-pub(crate) fn builder_error(message: String) -> Error {
-    Error::from(crate::SendError::InvalidRequest(message))
-}
-
 type BoxFetch<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;
 
 /// Aborts a spawned prefetch when dropped (the stream was dropped).

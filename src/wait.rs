@@ -157,7 +157,7 @@ impl Poller {
             Err(_) => return Err(self.timed_out()),
             Ok(Err(e)) => {
                 self.done = true;
-                return Err(e.into());
+                return Err(e);
             }
             Ok(Ok(answer)) => answer.into_inner(),
         };

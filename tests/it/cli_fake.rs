@@ -236,11 +236,11 @@ async fn serves_the_crate_client_until_sigterm() {
         assert_eq!(invocations.results[0].id, run.id);
         // 6: an unknown test is a 404.
         let missing = client.get_test().test_id("no-such-test").send().await;
-        assert_eq!(status_of(Error::from(missing.unwrap_err())), Some(404));
+        assert_eq!(status_of(missing.unwrap_err()), Some(404));
         // 7: another key is a 401.
         let other = self::client(&url, "sk_other_key");
         let refused = other.list_tests().send().await;
-        assert_eq!(status_of(Error::from(refused.unwrap_err())), Some(401));
+        assert_eq!(status_of(refused.unwrap_err()), Some(401));
     })
     .await;
 
@@ -358,9 +358,9 @@ async fn log_to_stderr_one_json_object_per_request_without_the_key() {
             .await
             .unwrap();
         let missing = client.get_test().test_id("nope").send().await.unwrap_err();
-        assert_eq!(status_of(Error::from(missing)), Some(404));
+        assert_eq!(status_of(missing), Some(404));
         let refused = self::client(&url, "sk_wrong").list_tests().send().await;
-        assert_eq!(status_of(Error::from(refused.unwrap_err())), Some(401));
+        assert_eq!(status_of(refused.unwrap_err()), Some(401));
     })
     .await;
     let (status, stderr) = served.stop("TERM");

@@ -85,7 +85,7 @@ fn a_new_query_parameter_is_sent_on_every_page_without_touching_the_crate() {
     );
     // And the builder's value is read into the listing.
     assert!(
-        code.contains("let color = self.color.map_err"),
+        code.contains("let color = self\n                .color\n                .map_err"),
         "the builder's value is read"
     );
 
@@ -297,7 +297,7 @@ async fn a_varied_spec_moves_the_fake_and_the_command_line() {
             .await
             .unwrap()
             .unwrap_err();
-        match elevenlabs_agent_tests::Error::from(over) {
+        match over {
             elevenlabs_agent_tests::Error::Validation { body } => {
                 let text = serde_json::to_string(&body).unwrap();
                 assert!(

@@ -192,8 +192,7 @@ async fn the_timeout_of_each_client_is_its_own() {
     let err: Error = tokio::time::timeout(guard, impatient.list_test_invocations().send())
         .await
         .unwrap()
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     let source = std::error::Error::source(&err).expect("a source");
     assert!(
@@ -267,8 +266,7 @@ async fn a_caller_provided_reqwest_client_gets_the_key_retries_and_timeout() {
         tokio::time::timeout(guard, client.list_test_invocations().cursor("stall").send())
             .await
             .expect("the per-attempt timeout did not apply")
-            .unwrap_err()
-            .into();
+            .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     // The key does not show in the client's Debug output.
     assert!(!format!("{client:?}").contains("sk_own_pool_key_1234567890abcd"));
@@ -325,8 +323,7 @@ async fn client_new_does_not_check_the_base_url_the_builder_does() {
     let err: Error = tokio::time::timeout(Duration::from_secs(10), run)
         .await
         .expect("the request hung")
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("request failed"), "{err}");
 }

@@ -340,7 +340,6 @@ async fn page_size_outside_1_to_100_or_not_an_integer_is_a_fastapi_422() {
             .page_size(101u64)
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         assert!(
             matches!(
@@ -362,7 +361,6 @@ async fn page_size_outside_1_to_100_or_not_an_integer_is_a_fastapi_422() {
             .cursor("not-a-cursor")
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         match &err {
             Error::Validation { body } => {
@@ -410,23 +408,13 @@ async fn missing_or_wrong_key_is_401_invalid_api_key() {
 
         // Through the crate: `Client::new` sends no key.
         let no_key = Client::new(server.url());
-        let err = no_key
-            .list_test_invocations()
-            .send()
-            .await
-            .map_err(Error::from)
-            .unwrap_err();
+        let err = no_key.list_test_invocations().send().await.unwrap_err();
         assert!(
             matches!(&err, Error::Api { status, .. } if status.as_u16() == 401),
             "{err:?}"
         );
         let wrong = server.client_builder().api_key("sk_wrong").build().unwrap();
-        let err = wrong
-            .list_test_invocations()
-            .send()
-            .await
-            .map_err(Error::from)
-            .unwrap_err();
+        let err = wrong.list_test_invocations().send().await.unwrap_err();
         assert!(
             matches!(&err, Error::Api { status, .. } if status.as_u16() == 401),
             "{err:?}"
@@ -530,12 +518,7 @@ async fn fail_next_serves_k_failures_with_retry_after_then_recovers() {
             .retry(RetryPolicy::disabled())
             .build()
             .unwrap();
-        let err = client
-            .list_test_invocations()
-            .send()
-            .await
-            .map_err(Error::from)
-            .unwrap_err();
+        let err = client.list_test_invocations().send().await.unwrap_err();
         assert!(
             matches!(&err, Error::Api { status, .. } if status.as_u16() == 503),
             "{err:?}"

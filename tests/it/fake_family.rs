@@ -302,9 +302,7 @@ async fn tests_and_folders_crud_through_the_generated_client() {
             .move_tests()
             .body_map(|b| b.entity_ids(vec![folder.id.clone()]).move_to(Some(sub.id.clone())))
             .send()
-            .await
-            .map_err(Error::from)
-            .unwrap_err();
+            .await.unwrap_err();
         assert_eq!(status_of(&err), Some(409), "{err}");
 
         // Rename a folder.
@@ -325,9 +323,7 @@ async fn tests_and_folders_crud_through_the_generated_client() {
             .get_test()
             .test_id(&tool_id)
             .send()
-            .await
-            .map_err(Error::from)
-            .unwrap_err();
+            .await.unwrap_err();
         match &err {
             Error::Api { status, code, .. } => {
                 assert_eq!(status.as_u16(), 404);
@@ -335,7 +331,7 @@ async fn tests_and_folders_crud_through_the_generated_client() {
             }
             other => panic!("expected a 404, got {other:?}"),
         }
-        let err = client.delete_test().test_id(&tool_id).send().await.map_err(Error::from).unwrap_err();
+        let err = client.delete_test().test_id(&tool_id).send().await.unwrap_err();
         assert_eq!(status_of(&err), Some(404));
         assert_eq!(server.tests().len(), before + 2);
     })
@@ -384,7 +380,6 @@ async fn folder_delete_needs_force_when_not_empty() {
             .folder_id(&folder.id)
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         match &err {
             Error::Api {
@@ -405,7 +400,6 @@ async fn folder_delete_needs_force_when_not_empty() {
             .force(false)
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         assert_eq!(status_of(&err), Some(409));
         assert!(client.get_test().test_id(&test.id).send().await.is_ok());
@@ -420,20 +414,13 @@ async fn folder_delete_needs_force_when_not_empty() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 204);
         for e in [
-            client
-                .get_test()
-                .test_id(&test.id)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(Error::from),
+            client.get_test().test_id(&test.id).send().await.map(|_| ()),
             client
                 .get_test_folder()
                 .folder_id(&folder.id)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(Error::from),
+                .map(|_| ()),
         ] {
             assert_eq!(status_of(&e.unwrap_err()), Some(404));
         }
@@ -527,7 +514,6 @@ async fn list_tests_pages_with_stream_and_cursors_survive_creation() {
             .cursor(c)
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         assert_eq!(status_of(&err), Some(422), "{err}");
     })
@@ -1286,9 +1272,7 @@ async fn validation_errors_are_fastapi_shaped_and_follow_the_spec() {
             .agent_id(&agent)
             .body_map(|b| b.tests(vec![]))
             .send()
-            .await
-            .map_err(Error::from)
-            .unwrap_err();
+            .await.unwrap_err();
         match &err {
             Error::Validation { body } => {
                 assert_eq!(body.detail[0].type_, "too_short");
@@ -1507,7 +1491,6 @@ async fn fault_knobs_apply_to_post_routes() {
             .body(llm("Rate limited", None))
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         match &err {
             Error::Api { status, code, .. } => {
@@ -1538,7 +1521,6 @@ async fn fault_knobs_apply_to_post_routes() {
             .body_map(|b| b.tests(tests.clone()))
             .send()
             .await
-            .map_err(Error::from)
             .unwrap_err();
         assert_eq!(status_of(&err), Some(503));
         assert!(server.created_invocations().is_empty());

@@ -676,7 +676,6 @@ async fn a_bad_parameter_gives_the_same_error_through_send_and_stream() {
         .await
         .expect("no hang")
         .map(|_| ())
-        .map_err(Error::from)
         .expect_err("refused");
         let (_, streamed) =
             drain(client.list_test_invocations().page_size(page_size).stream()).await;
@@ -703,7 +702,6 @@ async fn a_bad_parameter_gives_the_same_error_through_send_and_stream() {
             .send()
             .await
             .map(|_| ())
-            .map_err(Error::from)
             .expect_err("refused");
         let (_, streamed) = drain_any(client.list_tests().page_size(page_size).stream()).await;
         assert_eq!(streamed.expect("refused").to_string(), sent.to_string());

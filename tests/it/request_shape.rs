@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::support::{Recorded, Reply, ScriptServer};
-use elevenlabs_agent_tests::{Client, SendError, types};
+use elevenlabs_agent_tests::{Client, Error, types};
 use serde_json::json;
 
 const PATH: &str = "/v1/convai/test-invocations";
@@ -23,10 +23,8 @@ async fn page_server() -> ScriptServer {
 /// Sends the request; never hangs.
 async fn send(
     builder: elevenlabs_agent_tests::builder::ListTestInvocations<'_>,
-) -> Result<
-    elevenlabs_agent_tests::ResponseValue<types::GetTestInvocationsPageResponseModel>,
-    SendError,
-> {
+) -> Result<elevenlabs_agent_tests::ResponseValue<types::GetTestInvocationsPageResponseModel>, Error>
+{
     tokio::time::timeout(Duration::from_secs(30), builder.send())
         .await
         .expect("the request did not complete")
@@ -204,11 +202,10 @@ async fn a_422_answer_is_the_typed_validation_error() {
     let err = send(client.list_test_invocations().page_size(5u64))
         .await
         .expect_err("a 422 is an error");
-    let SendError::ErrorResponse(response) = err else {
-        panic!("expected progenitor_client::Error::ErrorResponse, got {err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+    let Error::Validation { body: error } = err else {
+        panic!("expected Error::Validation, got {err:?}");
     };
-    assert_eq!(response.status().as_u16(), 422);
-    let error: types::HttpValidationError = response.into_inner();
     assert_eq!(error.detail.len(), 2);
     let first = &error.detail[0];
     assert_eq!(first.type_, "less_than_equal");

@@ -577,7 +577,6 @@ async fn long_non_json_error_body_is_truncated() {
         .list_test_invocations()
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     let Error::Api {
         status, message, ..
@@ -607,8 +606,7 @@ async fn validation_error_lists_each_location() {
         .cursor("zzz")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -627,8 +625,7 @@ async fn page_size_out_of_range_is_refused_before_sending() {
             .page_size(bad)
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
         match &err {
             Error::InvalidParameter { name, message } => {
                 assert_eq!(*name, "page_size");
@@ -644,8 +641,7 @@ async fn page_size_out_of_range_is_refused_before_sending() {
         .page_size(0u64)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(
         matches!(&err, Error::InvalidParameter { name: "page_size", message } if message.contains("1..=100")),
         "{err:?}"
@@ -707,6 +703,59 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     let text = err.to_string();
     assert!(text.contains("check the network"), "{text}");
     assert!(text.contains("onnect"), "the cause is shown: {text}");
+}
+
+/// A parameter the builder never got is refused by `send` before anything is sent, naming it.
+#[tokio::test]
+async fn a_required_parameter_never_set_is_refused_before_sending() {
+    let server = ScriptServer::start(|_| Reply::raw(200, "{}")).await;
+    let err = client(&server.url)
+        .get_test_invocation()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::InvalidParameter {
+                name: "test_invocation_id",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.count(), 0, "a request was sent");
+}
+
+/// A failed response comes back whole in `Error::Api`: status, headers and body as received.
+#[tokio::test]
+async fn a_failed_response_is_kept_whole_in_the_error() {
+    let body = r#"{"detail": {"status": "not_found", "message": "No such invocation"}}"#;
+    let server =
+        ScriptServer::start(move |_| Reply::raw(404, body).header("x-request-id", "r-42")).await;
+    let err = client(&server.url)
+        .get_test_invocation()
+        .test_invocation_id("nope")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api {
+        code,
+        message,
+        response,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        (code.as_deref(), message.as_str()),
+        (Some("not_found"), "No such invocation")
+    );
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(response.headers()["x-request-id"], "r-42");
+    assert_eq!(response.body().as_ref(), body.as_bytes());
 }
 
 /// The operation timeout bounds the whole call: a server that stalls every attempt ends the

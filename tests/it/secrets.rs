@@ -198,7 +198,7 @@ async fn key_capture_in_its_own_process() {
             .unwrap_err();
         outputs.push(format!("{raw}"));
         outputs.push(format!("{raw:?}"));
-        let err = Error::from(raw);
+        let err = raw;
         outputs.push(format!("{err}"));
         outputs.push(format!("{err:?}"));
         let mut source = std::error::Error::source(&err);
@@ -212,8 +212,7 @@ async fn key_capture_in_its_own_process() {
         .page_size(101u64)
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     outputs.push(format!("{invalid} {invalid:?}"));
 
     drop(_guard);

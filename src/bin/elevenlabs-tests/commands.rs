@@ -565,7 +565,7 @@ async fn invocation_cost(client: &Client, agent: &str, id: &str) -> Cost {
         Err(e) => {
             eprintln!(
                 "note: the cost of {id} is left out: the invocation listing failed: {}",
-                Error::from(e)
+                e
             );
             Cost::default()
         }
@@ -874,7 +874,7 @@ pub async fn report(ctx: &mut Ctx<'_>, args: ReportArgs) -> CommandResult {
             created_at: summary.created_at_unix_secs,
             title: summary.title.clone(),
         };
-        match detail.map_err(elevenlabs_agent_tests::Error::from) {
+        match detail {
             Ok(detail) => history.add_invocation(column, detail.test_runs.iter().map(RunFact::of)),
             Err(e) if is_unreadable(&e) => history.add_unreadable(&summary.id, e.to_string()),
             Err(e) => return Err(e.into()),

@@ -39,12 +39,6 @@ impl From<Error> for Failure {
     }
 }
 
-impl From<elevenlabs_agent_tests::SendError> for Failure {
-    fn from(e: elevenlabs_agent_tests::SendError) -> Self {
-        Error::from(e).into()
-    }
-}
-
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Self {
         Failure::Output(e)
