@@ -38,9 +38,10 @@ pub(crate) fn check_param(operation_id: &str, name: &str, value: &str) -> Result
         .filter(|p| p.operation_id == operation_id && p.name == name)
         .filter_map(|p| p.facts.int_range().map(|r| (p.name.as_str(), r)));
     for (name, (min, max)) in ranges {
+        let bound = crate::spec::Bound::Int { min, max };
         let in_range = value
             .parse::<i128>()
-            .is_ok_and(|v| v >= i128::from(min) && v <= i128::from(max));
+            .is_ok_and(|v| bound.side_of(v).is_none());
         if !in_range {
             return Err(Error::out_of_range(name, min, max, value));
         }

@@ -156,26 +156,26 @@ pub(crate) fn parse_int_param(
             None,
         ));
     };
-    let (min, max) = (facts.minimum, facts.maximum);
-    if let Some(min) = min.filter(|min| value < *min) {
-        return Err(query_error(
+    let Some((min, max)) = facts.int_range() else {
+        return Ok(Some(value));
+    };
+    match (crate::spec::Bound::Int { min, max }).side_of(i128::from(value)) {
+        Some(crate::spec::Breach::Below) => Err(query_error(
             name,
             "greater_than_equal",
             format!("Input should be greater than or equal to {min}"),
             raw,
             Some(json!({"ge": min})),
-        ));
-    }
-    if let Some(max) = max.filter(|max| value > *max) {
-        return Err(query_error(
+        )),
+        Some(crate::spec::Breach::Above) => Err(query_error(
             name,
             "less_than_equal",
             format!("Input should be less than or equal to {max}"),
             raw,
             Some(json!({"le": max})),
-        ));
+        )),
+        None => Ok(Some(value)),
     }
-    Ok(Some(value))
 }
 
 /// A boolean query parameter as pydantic parses it.
