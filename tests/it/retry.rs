@@ -705,9 +705,10 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     assert!(text.contains("onnect"), "the cause is shown: {text}");
 }
 
-/// A parameter the builder never got is refused by `send` before anything is sent, naming it.
+/// A parameter the builder could not take (never set, or a value its type cannot hold) is
+/// refused by `send` before anything is sent, naming it.
 #[tokio::test]
-async fn a_required_parameter_never_set_is_refused_before_sending() {
+async fn a_parameter_the_builder_could_not_take_is_refused_before_sending() {
     let server = ScriptServer::start(|_| Reply::raw(200, "{}")).await;
     let err = client(&server.url)
         .get_test_invocation()
@@ -724,6 +725,21 @@ async fn a_required_parameter_never_set_is_refused_before_sending() {
         ),
         "{err:?}"
     );
+    // A value its type cannot hold, for a parameter without a range in the spec: the
+    // builder's own reason, not another parameter's range.
+    let err = client(&server.url)
+        .list_test_invocations()
+        .end_time(u64::MAX)
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InvalidParameter { name, message } => {
+            assert_eq!(*name, "end_time");
+            assert!(!message.contains("1..=100"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(server.count(), 0, "a request was sent");
 }
 
