@@ -875,6 +875,19 @@ async fn pages_and_errors_validate_against_the_spec_schema() {
             items += page["results"].as_array().unwrap().len();
         }
         assert!(items > 250);
+        // Credits are charged for the finished runs only, at one rate.
+        let results = || pages.iter().flat_map(|p| p["results"].as_array().unwrap());
+        let finished = |i: &Value| {
+            i["test_run_count"].as_i64().unwrap() - i["pending_count"].as_i64().unwrap()
+        };
+        let rate = results()
+            .find(|i| i["pending_count"] == 0 && finished(i) > 0)
+            .map(|i| i["credits_used"].as_i64().unwrap() / finished(i))
+            .expect("a finished invocation");
+        assert!(results().any(|i| i["pending_count"].as_i64() > Some(0) && finished(i) > 0));
+        for item in results() {
+            assert_eq!(item["credits_used"], finished(item) * rate, "{item}");
+        }
         // Nullable fields are served as null, as FastAPI does: the schema must allow them.
         assert!(pages.iter().any(|p| {
             p["results"]
