@@ -656,6 +656,19 @@ mod tests {
     }
 
     #[test]
+    fn a_builder_refusal_states_the_range_of_that_operation_s_parameter_only() {
+        let message = |op, name| match Error::invalid_builder_field(op, name, "builder's") {
+            Error::InvalidParameter { message, .. } => message,
+            other => panic!("{other:?}"),
+        };
+        let range = "must be within 1..=100 (the API's limit); the value given is not";
+        assert_eq!(message("list_tests", "page_size"), range);
+        // No range for it in this operation (another operation's does not count).
+        assert_eq!(message("get_test_invocation", "page_size"), "builder's");
+        assert_eq!(message("list_tests", "cursor"), "builder's");
+    }
+
+    #[test]
     fn an_unexpected_error_is_not_called_a_configuration_error() {
         let err = Error::Unexpected {
             message: "boom".into(),
