@@ -304,6 +304,28 @@ async fn started_invocations_page_before_the_history_each_once() {
         unique.dedup();
         assert_eq!(unique.len(), listed.len(), "each invocation once");
         assert!(listed.len() > 3, "then the seeded history");
+
+        // Unfiltered, at every page size, across the boundary between the started and the
+        // seeded ones: the same listing, each once.
+        let server = FakeServer::builder().invocations(4).start().await.unwrap();
+        let client = server.client();
+        let (agent, _) = agents(&server, &client).await;
+        for _ in 0..2 {
+            run_attached(&client, &agent).await;
+        }
+        let walk = |size: u64| {
+            client
+                .list_test_invocations()
+                .page_size(size)
+                .stream()
+                .map_ok(|i| i.id)
+                .try_collect::<Vec<String>>()
+        };
+        let whole = walk(100).await.unwrap();
+        assert_eq!(whole.len(), 6, "{whole:?}");
+        for size in 1..=5 {
+            assert_eq!(walk(size).await.unwrap(), whole, "page_size {size}");
+        }
     })
     .await
     .expect("within the limit");
