@@ -309,10 +309,8 @@ impl Error {
         message: &str,
     ) -> Self {
         let range = crate::spec::Tables::current()
-            .parameters
-            .iter()
-            .filter(|p| p.operation_id == operation_id && p.name == name)
-            .find_map(|p| p.facts.int_range());
+            .parameter(operation_id, name)
+            .int_range();
         let message = match range {
             Some((min, max)) => {
                 format!("must be within {min}..={max} (the API's limit); the value given is not")

@@ -32,19 +32,18 @@ use crate::{
 /// The one bounds check of the crate: the `pre` hook runs it on every request, a listing's
 /// first page included.
 pub(crate) fn check_param(operation_id: &str, name: &str, value: &str) -> Result<(), Error> {
-    let ranges = crate::spec::Tables::current()
-        .parameters
-        .iter()
-        .filter(|p| p.operation_id == operation_id && p.name == name)
-        .filter_map(|p| p.facts.int_range().map(|r| (p.name.as_str(), r)));
-    for (name, (min, max)) in ranges {
-        let bound = crate::spec::Bound::Int { min, max };
-        let in_range = value
-            .parse::<i128>()
-            .is_ok_and(|v| bound.side_of(v).is_none());
-        if !in_range {
-            return Err(Error::out_of_range(name, min, max, value));
-        }
+    let Some(parameter) = crate::spec::Tables::current().parameter_entry(operation_id, name) else {
+        return Ok(());
+    };
+    let Some((min, max)) = parameter.facts.int_range() else {
+        return Ok(());
+    };
+    let bound = crate::spec::Bound::Int { min, max };
+    let in_range = value
+        .parse::<i128>()
+        .is_ok_and(|v| bound.side_of(v).is_none());
+    if !in_range {
+        return Err(Error::out_of_range(&parameter.name, min, max, value));
     }
     Ok(())
 }

@@ -137,11 +137,17 @@ impl Tables {
     /// What the spec says of parameter `name` of operation `operation_id` (all `None` when
     /// nothing).
     pub fn parameter(&self, operation_id: &str, name: &str) -> Facts {
+        self.parameter_entry(operation_id, name)
+            .map(|p| p.facts.clone())
+            .unwrap_or_default()
+    }
+
+    /// The entry of parameter `name` of operation `operation_id`, when the spec says anything
+    /// of it.
+    pub fn parameter_entry(&self, operation_id: &str, name: &str) -> Option<&Parameter> {
         self.parameters
             .iter()
             .find(|p| p.operation_id == operation_id && p.name == name)
-            .map(|p| p.facts.clone())
-            .unwrap_or_default()
     }
 
     /// What the spec says of property `field` of schema `schema` (all `None` when nothing).
