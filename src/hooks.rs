@@ -390,7 +390,7 @@ mod tests {
         policy: RetryPolicy,
         status_line: &'static str,
         extra: &'static str,
-    ) -> (Response, u32, Option<StopReason>) {
+    ) -> (Response, u32, Option<Error>) {
         let (url, count) = always(status_line, extra).await;
         let client = Client::builder()
             .base_url(url.trim_end_matches("/thing"))
@@ -410,17 +410,22 @@ mod tests {
         let (response, recorded) = tokio::time::timeout(Duration::from_secs(10), run)
             .await
             .expect("the request hung");
-        let stopped = match recorded {
+        (response.unwrap(), count.load(Ordering::SeqCst), recorded)
+    }
+
+    /// Why the hook stopped, from the error it recorded (`None` when it recorded none).
+    fn stopped(recorded: Option<Error>) -> Option<StopReason> {
+        match recorded {
             Some(Error::Api { stopped, .. }) => Some(stopped),
             None => None,
             Some(other) => panic!("recorded {other:?}"),
-        };
-        (response.unwrap(), count.load(Ordering::SeqCst), stopped)
+        }
     }
 
     async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
         let max_attempts = policy.max_attempts();
-        let (response, attempts, stopped) = exec_raw(method, policy, UNAVAILABLE, "").await;
+        let (response, attempts, recorded) = exec_raw(method, policy, UNAVAILABLE, "").await;
+        let stopped = stopped(recorded);
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         // The recorded error says why it was handed back.
         if attempts == 1 {
@@ -467,19 +472,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_last_failed_response_is_recorded_as_the_error_with_its_body() {
-        let (url, _) = always(UNAVAILABLE, "x-request-id: r1\r\n").await;
-        let client = Client::builder()
-            .base_url(url.trim_end_matches("/thing"))
-            .retry(fast(false))
-            .build()
-            .unwrap();
-        let request = client.client().get(&url).build().unwrap();
-        let info = OperationInfo {
-            operation_id: "test",
-        };
-        let (response, recorded) =
-            call::recording(ClientHooks::exec(&client, request, &info)).await;
-        assert!(response.unwrap().url().as_str().ends_with("/thing"));
+        let (response, _, recorded) = exec_raw(
+            reqwest::Method::GET,
+            fast(false),
+            UNAVAILABLE,
+            "x-request-id: r1\r\n",
+        )
+        .await;
+        assert!(response.url().as_str().ends_with("/thing"));
         match recorded {
             Some(Error::Api {
                 status, response, ..
@@ -536,7 +536,7 @@ mod tests {
     async fn a_retry_after_equal_to_the_cap_is_slept_one_over_it_is_not() {
         // `Retry-After: 0` with a cap of 0: at the cap, so slept (0 s) and retried.
         let at_cap = fast(false).with_max_retry_after(Duration::ZERO);
-        let (_, attempts, stopped) = exec_raw(
+        let (_, attempts, recorded) = exec_raw(
             reqwest::Method::GET,
             at_cap.clone(),
             "429 Too Many Requests",
@@ -544,9 +544,12 @@ mod tests {
         )
         .await;
         assert_eq!(attempts, 3);
-        assert_eq!(stopped, Some(StopReason::AttemptsExhausted { attempts: 3 }));
+        assert_eq!(
+            stopped(recorded),
+            Some(StopReason::AttemptsExhausted { attempts: 3 })
+        );
         // `Retry-After: 1` is over that cap: handed back at once.
-        let (_, attempts, stopped) = exec_raw(
+        let (_, attempts, recorded) = exec_raw(
             reqwest::Method::GET,
             at_cap,
             "429 Too Many Requests",
@@ -555,7 +558,7 @@ mod tests {
         .await;
         assert_eq!(attempts, 1);
         assert_eq!(
-            stopped,
+            stopped(recorded),
             Some(StopReason::RetryAfterOverCap {
                 cap: Duration::ZERO
             })
