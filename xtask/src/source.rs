@@ -79,24 +79,34 @@ fn http_get(url: &str) -> Result<String, Error> {
     // rustls is built without a default provider (no aws-lc-sys): install ring. A second
     // install attempt (provider already set) is not an error for us.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .connect_timeout(Duration::from_secs(20))
-        .user_agent(concat!(
-            "elevenlabs-agent-tests-xtask/",
-            env!("CARGO_PKG_VERSION")
-        ))
+    // reqwest's async client on a one-thread runtime: its `blocking` feature would be turned
+    // on for the main crate too whenever the workspace is built together (see Cargo.toml's
+    // `test-build-reuse`).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
-        .map_err(|e| read_err(error_chain(&e)))?;
-    let response = client
-        .get(url)
-        .send()
-        .map_err(|e| read_err(error_chain(&e)))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(read_err(format!("HTTP status {status}")));
-    }
-    response.text().map_err(|e| read_err(error_chain(&e)))
+        .map_err(|e| read_err(format!("cannot start an async runtime: {e}")))?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(20))
+            .user_agent(concat!(
+                "elevenlabs-agent-tests-xtask/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| read_err(error_chain(&e)))?;
+        let response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| read_err(error_chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(read_err(format!("HTTP status {status}")));
+        }
+        response.text().await.map_err(|e| read_err(error_chain(&e)))
+    })
 }
 
 /// Parses the source text and checks that it is an OpenAPI 3.1 or 3.0 document with `paths`.
