@@ -79,7 +79,8 @@ fn cli_adds_the_program_dependencies_and_no_tokio_macros() {
         .filter_map(|f| f.strip_prefix("tokio/"))
         .collect();
     // The program builds its current-thread runtime by hand (no #[tokio::main]); `fake`
-    // serves until SIGINT or SIGTERM.
+    // serves until SIGINT or SIGTERM. (`test-build-reuse` turns on more, for the test build
+    // only: see the next test.)
     assert_eq!(tokio, ["rt", "net", "time", "signal"]);
     let main = include_str!("../../src/bin/elevenlabs-tests/main.rs");
     assert!(main.contains("new_current_thread()"));
@@ -107,4 +108,17 @@ fn cli_adds_the_program_dependencies_and_no_tokio_macros() {
         .find(|l| l.starts_with("plotters ="))
         .unwrap();
     assert!(plotters.contains("default-features = false") && plotters.contains("svg_backend"));
+}
+
+#[test]
+fn only_cli_turns_on_the_test_build_pins() {
+    // `test-build-reuse` turns on what the suite's dev-dependencies turn on in shared crates
+    // (tokio's macros and test-util among them) so that the test build reuses the program's.
+    // Library users, with or without `fake`, never get it.
+    let pins = "test-build-reuse".to_owned();
+    assert!(feature("cli").contains(&pins));
+    for name in ["default", "rustls", "fake"] {
+        assert!(!feature(name).contains(&pins), "{name} turns on {pins}");
+    }
+    assert!(feature(&pins).contains(&"tokio/test-util".to_owned()));
 }
