@@ -539,7 +539,7 @@ pub struct FakeArgs {
     #[arg(long, value_name = "N", default_value_t = elevenlabs_agent_tests::fake::DEFAULT_AGENTS)]
     pub agents: usize,
     /// How long a simulated test run takes (each run finishes between this and 2.75 times it;
-    /// a test named [slow] twice that).
+    /// a test named `[slow]` twice that).
     #[arg(long, value_name = "DURATION", default_value = "300ms", value_parser = parse_duration)]
     pub run_duration: Duration,
     /// A delay before answering each request.
