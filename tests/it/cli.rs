@@ -11,10 +11,11 @@
 use crate::fake_schema;
 use crate::process::{self, Out};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::process::run_with_limit;
+use crate::scratch::Scratch;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,12 +68,6 @@ async fn run_at_with_key(url: &str, key: &str, args: &[&str]) -> Out {
     })
     .await
     .unwrap()
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("elevenlabs-tests-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 // ----------------------------------------------------------------------------------------
@@ -553,12 +548,13 @@ fn help_for_every_command_documents_the_exit_codes() {
 
 #[test]
 fn usage_errors_exit_2_without_output() {
-    let missing = temp_path("does-not-exist.json");
-    let bad_json = temp_path("bad.json");
+    let scratch = Scratch::new();
+    let missing = scratch.join("does-not-exist.json");
+    let bad_json = scratch.join("bad.json");
     std::fs::write(&bad_json, "{\"type\": \"llm\", \"name\": ").unwrap();
-    let wrong_kind = temp_path("voice.json");
+    let wrong_kind = scratch.join("voice.json");
     std::fs::write(&wrong_kind, r#"{"type": "voice", "name": "x"}"#).unwrap();
-    let wrong_field = temp_path("wrong-field.json");
+    let wrong_field = scratch.join("wrong-field.json");
     std::fs::write(&wrong_field, r#"{"type": "llm", "name": 42}"#).unwrap();
     for (args, needle) in [
         (vec!["bogus"], "unrecognized subcommand"),
@@ -643,7 +639,8 @@ fn completions() {
 #[tokio::test]
 async fn run_wait_all_passed_exits_0_with_junit() {
     let api = TestApi::start().await;
-    let junit = temp_path("ok.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("ok.xml");
     let out = run_at(
         api.url(),
         &[
@@ -711,7 +708,8 @@ async fn run_wait_all_passed_exits_0_with_junit() {
 #[tokio::test]
 async fn run_wait_with_a_failure_exits_1_and_explains_it() {
     let api = TestApi::start().await;
-    let junit = temp_path("mixed.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("mixed.xml");
     let out = run_at(
         api.url(),
         &[
@@ -854,7 +852,8 @@ async fn run_wait_json_prints_the_finished_invocation() {
 #[tokio::test]
 async fn a_wait_that_times_out_exits_4_and_reports_what_it_saw() {
     let api = TestApi::start().await;
-    let junit = temp_path("slow.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("slow.xml");
     let started = Instant::now();
     let out = run_at(
         api.url(),
@@ -933,7 +932,8 @@ async fn invocations_get_wait_and_resubmit() {
     assert_valid_invocation(&out.json_lines()[0], "invocations get --json");
 
     // wait: finished now, with a failure.
-    let junit = temp_path("wait.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("wait.xml");
     let out = run_at(
         api.url(),
         &[
@@ -1111,7 +1111,8 @@ async fn tests_list_get_create_delete() {
     );
     assert!(stdout.contains("[1 items]"), "{stdout}");
 
-    let file = temp_path("create.json");
+    let scratch = Scratch::new();
+    let file = scratch.join("create.json");
     let test = json!({
         "type": "tool",
         "name": "Looks up the order",
@@ -1193,7 +1194,8 @@ async fn a_401_exits_3_with_the_api_message() {
 #[tokio::test]
 async fn a_422_exits_3_with_each_location_and_message() {
     let api = TestApi::start().await;
-    let file = temp_path("unnamed.json");
+    let scratch = Scratch::new();
+    let file = scratch.join("unnamed.json");
     std::fs::write(&file, r#"{"type": "llm", "name": "", "success_condition": "ok", "success_examples": [], "failure_examples": [], "chat_history": []}"#).unwrap();
     let out = run_at(
         api.url(),
@@ -1245,7 +1247,8 @@ fn parse_report(html: &str) -> roxmltree::Document<'_> {
 #[tokio::test]
 async fn report_writes_a_self_contained_html_history() {
     let api = TestApi::start().await;
-    let html_path = temp_path("report.html");
+    let scratch = Scratch::new();
+    let html_path = scratch.join("report.html");
     // Since 2025-07-03 (midnight UTC): inv_hist_0 ..= inv_hist_5.
     let out = run_at(
         api.url(),
@@ -1447,7 +1450,8 @@ fn without_a_key_it_uses_the_embedded_fake_and_says_so() {
     }
 
     // The report of the demo agent, without --agent.
-    let html = temp_path("fake-report.html");
+    let scratch = Scratch::new();
+    let html = scratch.join("fake-report.html");
     let out = run_no_key(&["report", "--html", html.to_str().unwrap()]).expect(0);
     assert!(
         out.stdout().contains("invocations of agent"),
@@ -1501,7 +1505,8 @@ async fn fake_forces_the_fake_even_with_a_key() {
 /// purpose (its name contains `[fail]`), exit 1.
 #[test]
 fn run_wait_on_the_fake_runs_the_demo_agent_and_fails_on_purpose() {
-    let junit = temp_path("fake-run.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("fake-run.xml");
     let out = run_no_key(&["run", "--wait", "--junit", junit.to_str().unwrap()]).expect(1);
     assert!(
         out.stderr().contains("using the embedded fake server"),
@@ -1607,7 +1612,8 @@ async fn invocations_cancel_and_rename_on_the_fake() {
         "{cancelled}"
     );
 
-    let junit = temp_path("cancelled.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("cancelled.xml");
     let out = run_at_with_key(
         &url,
         &key,

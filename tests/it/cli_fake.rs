@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::process::run_with_limit;
+use crate::scratch::Scratch;
 use elevenlabs_agent_tests::fake::FakeServer;
 use elevenlabs_agent_tests::types::{SingleTestRunRequestModel, TestRunStatus};
 use elevenlabs_agent_tests::{Client, Error, RetryPolicy};
@@ -381,18 +382,10 @@ async fn log_to_stderr_one_json_object_per_request_without_the_key() {
     assert_eq!(lines[2]["status"], 401);
 }
 
-/// A file name of its own in the temp directory.
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    std::env::temp_dir().join(format!("cli_fake-{}-{nanos}-{name}", std::process::id()))
-}
-
 #[tokio::test]
 async fn log_to_a_file_with_the_latency_in_its_milliseconds() {
-    let path = temp_path("requests.log");
+    let scratch = Scratch::new();
+    let path = scratch.join("requests.log");
     let mut served = Served::start(&[
         "fake",
         "--port",
@@ -425,7 +418,6 @@ async fn log_to_a_file_with_the_latency_in_its_milliseconds() {
     assert!((120.0..5_000.0).contains(&ms), "{ms} ms");
     // The log went to the file only.
     assert!(log_lines(&stderr).is_empty(), "{stderr}");
-    std::fs::remove_file(&path).ok();
 }
 
 #[tokio::test]
@@ -446,7 +438,8 @@ async fn a_log_that_cannot_be_written_stops_the_server_with_exit_3() {
 
 #[test]
 fn a_log_in_a_missing_directory_is_exit_3_naming_it() {
-    let path = temp_path("missing-dir").join("requests.log");
+    let scratch = Scratch::new();
+    let path = scratch.join("missing-dir").join("requests.log");
     let out = run_with_limit(
         program(&["fake", "--port", "0", "--log", path.to_str().unwrap()]),
         LIMIT,

@@ -3,7 +3,6 @@
 //! agent configuration (`--agent-config`), `--retries` with flaky tests, `--min-pass-rate`,
 //! `--fail-on-flaky`, JUnit `flakyFailure`, the Markdown summary and GitHub annotations.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use elevenlabs_agent_tests::types::CreateTestBody;
 use serde_json::{Value, json};
 
 use crate::process::run_with_limit;
+use crate::scratch::Scratch;
 
 /// The program's result.
 struct Out {
@@ -52,12 +52,6 @@ impl Out {
         );
         self
     }
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cli_gate_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 fn body(value: Value) -> CreateTestBody {
@@ -223,9 +217,10 @@ fn table_rows(md: &str, heading: &str) -> Vec<Vec<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_make_a_flaky_test_pass_and_keep_every_failure_of_a_failing_one() {
     let s = suite().await;
-    let junit = temp_path("retries.xml");
-    let summary = temp_path("retries.md");
-    let step_summary = temp_path("step_summary.md");
+    let scratch = Scratch::new();
+    let junit = scratch.join("retries.xml");
+    let summary = scratch.join("retries.md");
+    let step_summary = scratch.join("step_summary.md");
     std::fs::write(&step_summary, "earlier step\n").unwrap();
     let out = run(
         &s.server,
@@ -452,7 +447,8 @@ async fn a_pass_rate_gate_counts_the_flaky_pass_and_the_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tests_given_by_id_are_shown_by_name_and_no_retry_is_said_when_none_ran() {
     let s = suite().await;
-    let junit = temp_path("no-retries.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("no-retries.xml");
     let out = run(
         &s.server,
         &[
@@ -585,6 +581,7 @@ async fn an_empty_selection_is_exit_2_naming_the_filter_before_any_run() {
 async fn a_bad_agent_config_is_exit_2_and_nothing_is_sent() {
     let s = suite().await;
     s.server.clear_requests();
+    let scratch = Scratch::new();
     for (text, named) in [
         (
             r#"{"conversation_config": {}, "name": "x"}"#,
@@ -594,7 +591,7 @@ async fn a_bad_agent_config_is_exit_2_and_nothing_is_sent() {
         ("[]", "expected a JSON object"),
         ("{\"conversation_config\": ", "not JSON"),
     ] {
-        let file = temp_path("bad_config.json");
+        let file = scratch.join("bad_config.json");
         std::fs::write(&file, text).unwrap();
         let out = run(
             &s.server,
@@ -613,7 +610,7 @@ async fn a_bad_agent_config_is_exit_2_and_nothing_is_sent() {
         assert!(out.stderr.contains(named), "{text}: {}", out.stderr);
         assert!(out.stderr.contains("--agent-config"), "{}", out.stderr);
     }
-    let missing = temp_path("no_such_config.json");
+    let missing = scratch.join("no_such_config.json");
     let out = run(
         &s.server,
         &["run", "--agent-config", missing.to_str().unwrap()],
@@ -633,9 +630,10 @@ async fn a_bad_agent_config_is_exit_2_and_nothing_is_sent() {
 async fn an_agent_config_is_sent_on_the_run_and_its_retries_and_runs_against_a_draft() {
     let s = suite().await;
     let config = json!({"conversation_config": {"agent": {"prompt": {"prompt": "Be brief."}}}});
-    let file = temp_path("config.json");
+    let scratch = Scratch::new();
+    let file = scratch.join("config.json");
     std::fs::write(&file, config.to_string()).unwrap();
-    let junit = temp_path("draft.xml");
+    let junit = scratch.join("draft.xml");
     let out = run(
         &s.server,
         &[
@@ -798,7 +796,8 @@ async fn retries_stay_within_the_one_timeout() {
         .unwrap()
         .into_inner()
         .id;
-    let junit = temp_path("timeout.xml");
+    let scratch = Scratch::new();
+    let junit = scratch.join("timeout.xml");
     let started = std::time::Instant::now();
     // Runs take 600 to 825 ms: the first wait ends in time, the first retry's cannot.
     let out = run(

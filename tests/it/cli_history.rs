@@ -7,7 +7,6 @@
 //! (parsed: rows, cell classes, tooltips) are checked.
 
 use std::num::NonZeroU64;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -19,6 +18,7 @@ use elevenlabs_agent_tests::types::{
 use serde_json::{Value, json};
 
 use crate::process::run_with_limit;
+use crate::scratch::Scratch;
 
 /// Every test body runs under this limit: a test must fail, not hang.
 const LIMIT: Duration = Duration::from_secs(120);
@@ -26,12 +26,6 @@ const LIMIT: Duration = Duration::from_secs(120);
 const N: usize = 4;
 /// The regression starts at this invocation (0-based, oldest first).
 const K: usize = 2;
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("elevenlabs-tests-history-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn llm(name: &str) -> Value {
     json!({
@@ -196,8 +190,9 @@ async fn scripted_history() {
     let ids: Vec<&str> = history.iter().map(|i| i.id.as_str()).collect();
 
     // --json, with --last N: the scripted invocations only (the seeded ones are older).
-    let html_path = temp_path("history.html");
-    let md_path = temp_path("history.md");
+    let scratch = Scratch::new();
+    let html_path = scratch.join("history.html");
+    let md_path = scratch.join("history.md");
     let last = N.to_string();
     let out = report(
         &server,

@@ -12,6 +12,7 @@ use elevenlabs_agent_tests::types::GetTestResponse;
 use serde_json::{Value, json};
 
 use crate::process::{Out, run_with_limit};
+use crate::scratch::Scratch;
 
 // ----------------------------------------------------------------------------------------
 // Running the program
@@ -28,17 +29,6 @@ async fn run(server: &FakeServer, args: &[&str]) -> Out {
     tokio::task::spawn_blocking(move || Out(run_with_limit(cmd, Duration::from_secs(60))))
         .await
         .unwrap()
-}
-
-/// A fresh, empty directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "elevenlabs-tests-project-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn s(path: &Path) -> &str {
@@ -119,8 +109,8 @@ async fn get_test(server: &FakeServer, id: &str) -> Value {
 }
 
 /// A project pulled from `server` into a fresh directory.
-async fn pulled(server: &FakeServer, name: &str) -> PathBuf {
-    let dir = temp_dir(name);
+async fn pulled(server: &FakeServer) -> Scratch {
+    let dir = Scratch::new();
     run(server, &["tests", "pull", "--dir", s(&dir)])
         .await
         .expect(0);
@@ -135,7 +125,7 @@ async fn pulled(server: &FakeServer, name: &str) -> PathBuf {
 async fn pull_diff_edit_push_and_a_second_push_writes_nothing() {
     let server = FakeServer::start().await.unwrap();
     let remote = server.tests();
-    let dir = pulled(&server, "round-trip").await;
+    let dir = pulled(&server).await;
 
     // Every test, every kind, its folders, in the official CLI's layout.
     let list = entries(&dir);
@@ -298,13 +288,12 @@ async fn pull_diff_edit_push_and_a_second_push_writes_nothing() {
             path.display()
         );
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_creates_new_tests_of_every_kind_and_their_folders() {
     let server = FakeServer::start().await.unwrap();
-    let dir = pulled(&server, "create").await;
+    let dir = pulled(&server).await;
     let mut manifest = read_json(&dir.join("tests.json"));
     // A new tool test, listed without an id, in folders that do not exist yet.
     write_json(
@@ -411,7 +400,6 @@ async fn push_creates_new_tests_of_every_kind_and_their_folders() {
         .await
         .expect(0);
     assert!(writes(&server).is_empty(), "{:?}", writes(&server));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ----------------------------------------------------------------------------------------
@@ -421,7 +409,7 @@ async fn push_creates_new_tests_of_every_kind_and_their_folders() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_named_and_nothing_is_sent() {
     let server = FakeServer::start().await.unwrap();
-    let dir = pulled(&server, "bad").await;
+    let dir = pulled(&server).await;
     let pristine = std::fs::read(dir.join("tests.json")).unwrap();
     let sim = entries(&dir)
         .into_iter()
@@ -548,7 +536,7 @@ async fn bad_input_is_named_and_nothing_is_sent() {
         );
     }
     // No project at all.
-    let empty = temp_dir("bad-empty");
+    let empty = Scratch::new();
     let out = run(&server, &["tests", "push", "--dir", s(&empty)])
         .await
         .expect(2);
@@ -557,14 +545,12 @@ async fn bad_input_is_named_and_nothing_is_sent() {
         "{}",
         out.stderr()
     );
-    std::fs::remove_dir_all(&dir).unwrap();
-    std::fs::remove_dir_all(&empty).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_push_is_completed_by_the_next_one() {
     let server = FakeServer::start().await.unwrap();
-    let dir = pulled(&server, "interrupted").await;
+    let dir = pulled(&server).await;
     let mut manifest = read_json(&dir.join("tests.json"));
     for i in 0..4 {
         let config = format!("test_configs/new-{i}.json");
@@ -616,7 +602,6 @@ async fn an_interrupted_push_is_completed_by_the_next_one() {
         .await
         .expect(0);
     assert!(writes(&server).is_empty());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ----------------------------------------------------------------------------------------
@@ -632,7 +617,7 @@ async fn a_project_written_by_the_official_cli_is_read() {
         .find(|t| t.type_.as_str() == "llm" && !t.folder_path.is_empty())
         .unwrap();
     let remote = get_test(&server, &llm.id).await;
-    let dir = temp_dir("official");
+    let dir = Scratch::new();
     // As the official CLI 1.3.0 writes them: no folder, `id` in the config, 4 spaces.
     std::fs::write(
         dir.join("tests.json"),
@@ -693,13 +678,12 @@ async fn a_project_written_by_the_official_cli_is_read() {
         get_test(&server, &llm.id).await["success_condition"],
         "Hand-written condition"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prune_deletes_remote_only_tests_only_when_confirmed() {
     let server = FakeServer::start().await.unwrap();
-    let dir = pulled(&server, "prune").await;
+    let dir = pulled(&server).await;
     let mut manifest = read_json(&dir.join("tests.json"));
     let dropped = manifest["tests"].as_array_mut().unwrap().split_off(20);
     write_json(&dir.join("tests.json"), &manifest);
@@ -756,14 +740,13 @@ async fn prune_deletes_remote_only_tests_only_when_confirmed() {
     expected.sort();
     assert_eq!(deleted, expected);
     assert_eq!(server.tests().len(), 20);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_project_runs_the_tests_of_tests_json_and_refuses_unpushed_ones() {
     let server = FakeServer::start().await.unwrap();
     let agent = server.demo_agent_id().unwrap().to_owned();
-    let dir = pulled(&server, "run").await;
+    let dir = pulled(&server).await;
     let mut manifest = read_json(&dir.join("tests.json"));
     manifest["tests"].as_array_mut().unwrap().truncate(3);
     let ids: Vec<String> = manifest["tests"]
@@ -822,14 +805,13 @@ async fn run_project_runs_the_tests_of_tests_json_and_refuses_unpushed_ones() {
     )
     .await
     .expect(2);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_update_takes_only_the_known_tests_and_test_takes_one() {
     let server = FakeServer::start().await.unwrap();
     let remote = server.tests();
-    let dir = temp_dir("pull-one");
+    let dir = Scratch::new();
     run(
         &server,
         &["tests", "pull", "--dir", s(&dir), "--test", &remote[0].id],
@@ -871,5 +853,4 @@ async fn pull_update_takes_only_the_known_tests_and_test_takes_one() {
         "{}",
         out.stderr()
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
