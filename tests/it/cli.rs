@@ -1214,10 +1214,11 @@ async fn a_422_exits_3_with_each_location_and_message() {
 
 #[tokio::test]
 async fn a_network_error_exits_3() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Bound, never listening: a connection is refused, and no other test's server can take the
+    // port while `reserved` lives (a listener dropped at once freed it for them).
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let out = run_at(
         &format!("http://127.0.0.1:{port}"),
         &["invocations", "get", "inv_1"],
@@ -1229,6 +1230,7 @@ async fn a_network_error_exits_3() {
         "{}",
         out.stderr()
     );
+    drop(reserved);
 }
 
 // ----------------------------------------------------------------------------------------
