@@ -1,8 +1,6 @@
 //! Runs the `xtask` binary: exit codes, `--check` summaries, errors that leave `spec/` alone.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]

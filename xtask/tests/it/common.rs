@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests. Tests never read `../shared`: the upstream
 //! document is represented by the committed `fixtures/upstream-trimmed.json` (and the previous
 //! one by `fixtures/upstream-2026-08-trimmed.json`).
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

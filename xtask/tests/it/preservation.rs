@@ -2,11 +2,11 @@
 //! nullability, description, title and default of the 3.1 fragment is found in the 3.0.3
 //! document (following hoisted enums through their `$ref`).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
+
+use crate::common;
 use xtask::overlay::Verdict;
 use xtask::selection::METHODS;
 use xtask::translate::translate_document;
