@@ -1,7 +1,11 @@
 //! proptest strategies that draw JSON instances from the OpenAPI 3.1 schemas themselves.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use proptest::prelude::*;
-use proptest::strategy::{BoxedStrategy, Union};
+use proptest::strategy::{BoxedStrategy, SBoxedStrategy, Union};
+use proptest::string::string_regex;
 use serde_json::{Map, Value};
 
 use super::schema::{properties_and_required, resolve};
@@ -233,12 +237,16 @@ fn arb_object(
         .boxed()
 }
 
-/// Strings matching `regex`. The regex is compiled here, once per strategy: used as a strategy
-/// itself, a `&str` is compiled again for every value drawn, which was a quarter of the
-/// generated-instance tests' time.
-fn matching(regex: &str) -> BoxedStrategy<String> {
-    proptest::string::string_regex(regex)
-        .expect("a valid regex")
+/// Strings matching `regex`, compiled once per test binary. Used as a strategy itself, a `&str`
+/// regex is compiled again for every value drawn, and so is `any::<String>()` (it is the regex
+/// `\PC*`, a large Unicode class): that was half of the generated-instance tests' time.
+fn matching(regex: &'static str) -> BoxedStrategy<String> {
+    static COMPILED: Mutex<BTreeMap<&str, SBoxedStrategy<String>>> = Mutex::new(BTreeMap::new());
+    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    compiled
+        .entry(regex)
+        .or_insert_with(|| string_regex(regex).expect("a valid regex").sboxed())
+        .clone()
         .boxed()
 }
 
@@ -261,7 +269,8 @@ pub fn arb_i64() -> BoxedStrategy<i64> {
 /// Strings: arbitrary Unicode, identifiers, and a few that stress JSON escaping.
 pub fn arb_string() -> BoxedStrategy<String> {
     prop_oneof![
-        any::<String>(),
+        // `any::<String>()`, compiled once.
+        matching("\\PC*"),
         matching("[a-z_]{0,12}"),
         proptest::sample::select(vec![
             "",
