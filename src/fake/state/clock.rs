@@ -179,22 +179,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_timed_run_is_pending_at_submission_then_takes_the_rule() {
         let clock = Clock::new();
-        let mut run = Run {
-            id: "tr_1".into(),
-            test_id: "t".into(),
-            test_name: "Broken [fail]".into(),
-            kind: Kind::Llm,
-            definition: None,
-            agent_id: "a".into(),
-            branch_id: None,
-            root_folder_id: None,
-            root_folder_name: None,
-            workflow_node_id: None,
-            submitted_unix: 0,
-            version_id: "v".into(),
-            draft: false,
-            progress: Progress::Fixed(None),
-        };
+        let mut run = test_run("tr_1", ("t", "Broken [fail]"), Progress::Fixed(None), false);
         let now = Instant::now();
         schedule(clock, Duration::ZERO, &mut run, 0, true, now);
         assert_eq!(

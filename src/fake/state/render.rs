@@ -324,25 +324,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(id: &str, test: (&str, &str), progress: Progress, draft: bool) -> Run {
-        Run {
-            id: id.into(),
-            test_id: test.0.into(),
-            test_name: test.1.into(),
-            kind: Kind::Llm,
-            definition: None,
-            agent_id: "agent_1".into(),
-            branch_id: None,
-            root_folder_id: None,
-            root_folder_name: None,
-            workflow_node_id: None,
-            submitted_unix: 1_000,
-            version_id: "ver_1".into(),
-            draft,
-            progress,
-        }
-    }
+    use crate::fake::state::test_run as run;
 
     fn invocation(repeat_count: i64, runs: Vec<Run>) -> Invocation {
         Invocation {
