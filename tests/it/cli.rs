@@ -8,7 +8,7 @@
 //! then finish (a test named `[fail]` fails with a rationale, `[cancel]` ends `cancelled`, a
 //! status the spec does not list), resubmit, tests, and an invocation history.
 
-use crate::fake_schema;
+use crate::fake_schema::{assert_valid, spec_schema, spec_schema_for};
 use crate::process::{self, Out};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,29 +74,11 @@ async fn run_at_with_key(url: &str, key: &str, args: &[&str]) -> Out {
 // The spec's JSON Schema (as the `fake` tests build it)
 // ----------------------------------------------------------------------------------------
 
-/// The spec's schema `root` as JSON Schema 2020-12 (see `fake_schema::spec_schema_for`):
-/// a component name, or a whole schema (for the unnamed `oneOf` of
-/// `GET /v1/convai/agent-testing/{id}`).
-fn spec_schema(root: Value) -> jsonschema::Validator {
-    jsonschema::draft202012::new(&fake_schema::spec_schema_for(root)).unwrap()
-}
-
-fn assert_valid(schema: &jsonschema::Validator, instance: &Value, what: &str) {
-    let errors: Vec<String> = schema
-        .iter_errors(instance)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{what} violates the schema: {errors:#?}\n{instance}"
-    );
-}
-
 /// An invocation against the spec's schema (upstream plus the overlay, which has the live
 /// API's `cancelled` status).
 fn assert_valid_invocation(instance: &Value, what: &str) {
     assert_valid(
-        &spec_schema(json!("GetTestSuiteInvocationResponseModel")),
+        &spec_schema("GetTestSuiteInvocationResponseModel"),
         instance,
         what,
     );
@@ -811,7 +793,7 @@ async fn run_given_tests_and_json_without_wait() {
     let lines = out.json_lines();
     assert_eq!(lines.len(), 1);
     assert_valid(
-        &spec_schema(json!("GetTestSuiteInvocationResponseModel")),
+        &spec_schema("GetTestSuiteInvocationResponseModel"),
         &lines[0],
         "run --json",
     );
@@ -1033,7 +1015,7 @@ async fn invocations_list_streams_every_page() {
     let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     let expected: Vec<String> = (0..8).map(|k| format!("inv_hist_{k}")).collect();
     assert_eq!(ids, expected);
-    let schema = spec_schema(json!("TestInvocationSummaryResponseModel"));
+    let schema = spec_schema("TestInvocationSummaryResponseModel");
     for line in &lines {
         assert_valid(&schema, line, "invocations list --json");
     }
@@ -1069,7 +1051,7 @@ async fn tests_list_get_create_delete() {
         .expect(0);
     let lines = out.json_lines();
     assert_eq!(lines.len(), TESTS.len());
-    let schema = spec_schema(json!("UnitTestSummaryResponseModel"));
+    let schema = spec_schema("UnitTestSummaryResponseModel");
     for line in &lines {
         assert_valid(&schema, line, "tests list --json");
     }
@@ -1095,7 +1077,7 @@ async fn tests_list_get_create_delete() {
     let out = run_at(api.url(), &["tests", "get", "t_greet", "--json"])
         .await
         .expect(0);
-    let get_schema = spec_schema(json!({"oneOf": [
+    let get_schema = spec_schema_for(json!({"oneOf": [
         {"$ref": "#/components/schemas/GetResponseUnitTestResponseModel"},
         {"$ref": "#/components/schemas/GetToolCallUnitTestResponseModel"},
         {"$ref": "#/components/schemas/GetSimulationTestResponseModel"},
@@ -1147,7 +1129,7 @@ async fn tests_list_get_create_delete() {
     .await
     .expect(0);
     assert_valid(
-        &spec_schema(json!("CreateAgentTestResponseModel")),
+        &spec_schema("CreateAgentTestResponseModel"),
         &out.json_lines()[0],
         "tests create --json",
     );
@@ -1446,7 +1428,7 @@ fn without_a_key_it_uses_the_embedded_fake_and_says_so() {
     );
     let lines = out.json_lines();
     assert_eq!(lines.len(), 4);
-    let schema = spec_schema(json!("TestInvocationSummaryResponseModel"));
+    let schema = spec_schema("TestInvocationSummaryResponseModel");
     for line in &lines {
         assert_valid(&schema, line, "fake invocations list --json");
     }

@@ -1041,7 +1041,7 @@ async fn validation_errors_are_fastapi_shaped_and_follow_the_spec() {
     bounded(async {
         let server = FakeServer::start().await.unwrap();
         let error_schema =
-            jsonschema::draft202012::new(&spec_schema("HTTPValidationError")).unwrap();
+            spec_schema("HTTPValidationError");
         let agent = server.demo_agent_id().unwrap().to_owned();
         let test_id = server.attached_tests(&agent)[0].clone();
         let create = "/v1/convai/agent-testing/create";
@@ -1334,7 +1334,7 @@ async fn responses_validate_against_the_spec_schema() {
             .await
             .unwrap();
         let agent = server.demo_agent_id().unwrap().to_owned();
-        let validator = |root: &str| jsonschema::draft202012::new(&spec_schema(root)).unwrap();
+        let validator = spec_schema;
         let get = |path: String| {
             let server = &server;
             async move {
@@ -1385,8 +1385,7 @@ async fn responses_validate_against_the_spec_schema() {
         );
         // The agent, against the document the client is generated from (its
         // `conversation_config` is free-form there).
-        let agent_schema =
-            jsonschema::draft202012::new(&generated_spec_schema("GetAgentResponseModel")).unwrap();
+        let agent_schema = generated_spec_schema("GetAgentResponseModel");
         for a in server.agent_ids() {
             let body = get(format!("/v1/convai/agents/{a}")).await;
             assert_valid(&agent_schema, &body, a);

@@ -3,17 +3,19 @@
 
 use serde_json::{Value, json};
 
-/// The spec's schemas as JSON Schema (2020-12): OpenAPI 3.0's `nullable: true` becomes
+use crate::schema_validator::Validator;
+
+/// A validator of the spec's schema `root`, as JSON Schema (2020-12): OpenAPI 3.0's `nullable: true` becomes
 /// `anyOf [schema, null]`, and the response objects get `additionalProperties: false`, so
 /// the fake can serve no field the spec does not declare. The upstream spec
 /// (`spec/effective.json`: upstream plus the overlay) is used when present, the trimmed `spec/openapi.json` otherwise.
-pub fn spec_schema(root: &str) -> Value {
+pub fn spec_schema(root: &str) -> Validator {
     spec_schema_for(json!(root))
 }
 
 /// [`spec_schema`] for `root`: a component name (a JSON string), or a whole schema that
 /// refers to the components (the unnamed `oneOf` of an operation's response).
-pub fn spec_schema_for(root: Value) -> Value {
+pub fn spec_schema_for(root: Value) -> Validator {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
     let path = [dir.join("effective.json"), dir.join("openapi.json")]
         .into_iter()
@@ -24,12 +26,12 @@ pub fn spec_schema_for(root: Value) -> Value {
 
 /// [`spec_schema`] from the document the client is generated from, `spec/openapi.json`, where
 /// the schemas the crate leaves free-form (an agent's `conversation_config`, ...) are open.
-pub fn generated_spec_schema(root: &str) -> Value {
+pub fn generated_spec_schema(root: &str) -> Validator {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/openapi.json");
     spec_schema_in(&path, json!(root))
 }
 
-fn spec_schema_in(path: &std::path::Path, root: Value) -> Value {
+fn spec_schema_in(path: &std::path::Path, root: Value) -> Validator {
     let spec: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
 
     fn convert(schema: &Value, strict: bool) -> Value {
@@ -83,13 +85,14 @@ fn spec_schema_in(path: &std::path::Path, root: Value) -> Value {
     };
     document["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     document["components"] = json!({"schemas": schemas});
-    document
+    Validator::new(&document)
 }
 
-pub fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
-    let errors: Vec<String> = validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{what} violates the schema: {errors:#?}");
+/// Fails, with every violation and the instance, unless `instance` is valid.
+pub fn assert_valid(validator: &Validator, instance: &Value, what: &str) {
+    let errors = validator.errors(instance);
+    assert!(
+        errors.is_empty(),
+        "{what} violates the schema: {errors:#?}\n{instance}"
+    );
 }

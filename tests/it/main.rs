@@ -15,11 +15,12 @@
 //! | `cli_gate` | `elevenlabs-tests run` as a CI gate: selection, `--agent-config`, retries, pass rate, summary, annotations (feature `cli`) |
 //!
 //! Helpers live once, in `support` (the scripted HTTP server), `process` (running a program with
-//! a time limit), `scratch` (a test's own directory, removed after it; the program's tests use it) and `fake_schema` (the
-//! spec's schemas as strict JSON Schemas).
+//! a time limit), `scratch` (a test's own directory, removed after it; the program's tests use it), `fake_schema` (the
+//! spec's schemas as strict JSON Schemas) and `schema_validator` (JSON Schema validation).
 
 mod fake_schema;
 mod process;
+mod schema_validator;
 #[cfg(feature = "cli")]
 mod scratch;
 mod support;

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use jsonschema::Validator;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
+
+use crate::schema_validator::Validator;
 
 /// Path of the effective fragment (the upstream document with `spec/overlay.json` applied,
 /// selected and pruned: what `spec/openapi.json` translates), inside the repository.
@@ -56,7 +57,7 @@ impl Spec {
     /// Errors of `instance` under component `name`, exactly as the spec states it
     /// (empty when valid).
     pub fn strict_errors(&self, name: &str, instance: &Value) -> Vec<String> {
-        errors(&self.strict[name], instance)
+        self.strict[name].errors(instance)
     }
 
     /// Errors of `instance` under an arbitrary `schema` of the document (an operation's
@@ -70,22 +71,13 @@ impl Spec {
             );
             map.insert("components".into(), self.root["components"].clone());
         }
-        let validator = jsonschema::draft202012::new(&full)
-            .unwrap_or_else(|e| panic!("not a valid 2020-12 schema: {e}\n{schema}"));
-        errors(&validator, instance)
+        Validator::new(&full).errors(instance)
     }
 
     /// Errors of `instance` under component `name` with enums opened up.
     pub fn relaxed_errors(&self, name: &str, instance: &Value) -> Vec<String> {
-        errors(&self.relaxed[name], instance)
+        self.relaxed[name].errors(instance)
     }
-}
-
-fn errors(validator: &Validator, instance: &Value) -> Vec<String> {
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 /// The spec, loaded once per test binary.
@@ -113,12 +105,9 @@ pub fn spec() -> &'static Spec {
             strip_enums(schema);
         }
         let build = |root: &Value| -> BTreeMap<String, Validator> {
-            root["components"]["schemas"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .map(|name| (name.clone(), validator(root, name)))
-                .collect()
+            let mut document = root.clone();
+            document["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+            Validator::for_each_component(document)
         };
         let strict = build(&root);
         let relaxed = build(&relaxed_root);
@@ -129,17 +118,6 @@ pub fn spec() -> &'static Spec {
             relaxed,
         }
     })
-}
-
-/// A Draft 2020-12 validator for component `name`, its `$ref`s resolved inside `root`.
-fn validator(root: &Value, name: &str) -> Validator {
-    let schema = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/components/schemas/{name}"),
-        "components": root["components"],
-    });
-    jsonschema::draft202012::new(&schema)
-        .unwrap_or_else(|e| panic!("component {name} is not a valid 2020-12 schema: {e}"))
 }
 
 /// Removes every `enum` keyword from a schema, visiting subschemas only (a property that
