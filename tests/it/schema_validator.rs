@@ -1,6 +1,7 @@
 //! JSON Schema (Draft 2020-12) validation for the tests, on `boon`: a validator that passes
-//! the JSON-Schema-Test-Suite and builds in about a twentieth of the time of the one it
-//! replaced (`jsonschema`, whose dependencies were the longest chain of the test build).
+//! the JSON-Schema-Test-Suite and builds, with the dependencies only it brings, in about a
+//! tenth of the CPU time of the one it replaced (`jsonschema`: ~28 CPU-s, and the longest
+//! chain of the test build).
 //! Formats are annotations, not assertions, as the draft says by default.
 
 use std::collections::BTreeMap;
@@ -19,8 +20,8 @@ pub struct Validator {
 }
 
 impl Validator {
-    /// Compiles `document`, a whole schema whose `$ref`s point inside it. Panics, naming the
-    /// schema, when it is not a valid 2020-12 schema.
+    /// Compiles `document`, a whole schema whose `$ref`s point inside it. Panics, with what
+    /// is wrong where, when it is not a valid 2020-12 schema.
     pub fn new(document: &Value) -> Validator {
         let mut compiled = compile(document.clone(), [String::new()]);
         compiled.pop().expect("the root was compiled")
@@ -62,7 +63,6 @@ impl Validator {
 fn compile(document: Value, pointers: impl IntoIterator<Item = String>) -> Vec<Validator> {
     let mut compiler = Compiler::new();
     compiler.set_default_draft(Draft::V2020_12);
-    let shown = document.to_string();
     compiler
         .add_resource(DOCUMENT, document)
         .expect("the document's name is a URL");
@@ -72,9 +72,7 @@ fn compile(document: Value, pointers: impl IntoIterator<Item = String>) -> Vec<V
         .map(|pointer| {
             compiler
                 .compile(&format!("{DOCUMENT}#{pointer}"), &mut schemas)
-                .unwrap_or_else(|e| {
-                    panic!("#{pointer} is not a valid 2020-12 schema: {e:#}\n{shown:.2000}")
-                })
+                .unwrap_or_else(|e| panic!("#{pointer} is not a valid 2020-12 schema: {e:#}"))
         })
         .collect();
     let schemas = Arc::new(schemas);
