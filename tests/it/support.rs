@@ -117,10 +117,15 @@ impl Drop for ScriptServer {
 impl ScriptServer {
     /// Starts a server answering every request with `handler`.
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        Self::start_shared(Arc::new(handler)).await
+    }
+
+    /// [`ScriptServer::start`] past the handler's type: one server future and one task type
+    /// for every test's handler, not a copy of each per closure (~50 of them).
+    async fn start_shared(handler: Arc<Handler>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
         let recorded = requests.clone();
         let task = tokio::spawn(async move {
             loop {
