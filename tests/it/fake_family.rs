@@ -1425,6 +1425,10 @@ async fn responses_validate_against_the_spec_schema() {
             .map(|r| r["version_id"].as_str().expect("a version_id"))
             .collect();
         assert_eq!(versions.len(), 1, "{versions:?}");
+        assert!(
+            versions.iter().all(|v| v.starts_with("agtvrsn_")),
+            "{versions:?}"
+        );
         assert_valid(&inv_schema, &created, "created");
         tokio::time::sleep(server.max_run_duration() + Duration::from_millis(50)).await;
         let id = created["id"].as_str().unwrap();

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use elevenlabs_agent_tests::fake::{FAIL_MARKER, FakeServer};
 use elevenlabs_agent_tests::prelude::*;
-use elevenlabs_agent_tests::types::{SingleTestRunRequestModel, TestRunStatus};
+use elevenlabs_agent_tests::types::{
+    GetTestSuiteInvocationResponseModel, SingleTestRunRequestModel, TestRunStatus,
+};
 
 /// Every test body runs under this limit: a test must fail, not hang.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -23,16 +25,25 @@ async fn run_attached(client: &Client, agent: &str) -> String {
     let tests: Vec<SingleTestRunRequestModel> =
         details.attached_tests().iter().map(Into::into).collect();
     assert!(!tests.is_empty(), "{agent} has attached tests");
-    let started = client
+    let started = run(client, agent, tests).await;
+    assert!(!started.is_finished(), "runs start pending");
+    started.id
+}
+
+/// Runs `tests` on `agent`: the started invocation.
+async fn run(
+    client: &Client,
+    agent: &str,
+    tests: Vec<SingleTestRunRequestModel>,
+) -> GetTestSuiteInvocationResponseModel {
+    client
         .run_tests()
         .agent_id(agent)
         .body_map(|b| b.tests(tests))
         .send()
         .await
         .expect("run_tests")
-        .into_inner();
-    assert!(!started.is_finished(), "runs start pending");
-    started.id
+        .into_inner()
 }
 
 /// The demo agents: one whose suite has a `[fail]` test, one whose suite passes.
@@ -271,6 +282,50 @@ async fn renaming_an_invocation_and_restoring_its_title() {
             .unwrap();
         let (title, name) = title_of(client.clone(), id.clone(), passing.clone()).await;
         assert_eq!((title, name), (generated, None));
+    })
+    .await
+    .expect("no hang");
+}
+
+/// An invocation's generated title: the folder's name when every test ran from one folder
+/// (the name sent with the tests, else the folder's own), the test's name for a single test,
+/// else how many tests ran.
+#[tokio::test]
+async fn an_invocation_is_titled_by_its_folder_its_one_test_or_its_test_count() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::start().await.unwrap();
+        let client = server.client();
+        let (_, agent) = agents(&server, &client).await;
+        let folder = server.folders().into_iter().next().expect("a demo folder");
+        let test = server.tests().into_iter().next().expect("a demo test");
+        let single =
+            |folder_id: Option<&str>, folder_name: Option<&str>| SingleTestRunRequestModel {
+                test_id: test.id.clone(),
+                root_folder_id: folder_id.map(str::to_owned),
+                root_folder_name: folder_name.map(str::to_owned),
+                workflow_node_id: None,
+            };
+        let title_of_run = |tests: Vec<SingleTestRunRequestModel>| {
+            let (client, agent) = (client.clone(), agent.clone());
+            async move {
+                let id = run(&client, &agent, tests).await.id;
+                let page = client
+                    .list_test_invocations()
+                    .agent_id(&agent)
+                    .send()
+                    .await
+                    .unwrap()
+                    .into_inner();
+                page.results.into_iter().find(|s| s.id == id).unwrap().title
+            }
+        };
+        let from_folder = vec![single(Some(&folder.id), None); 2];
+        assert_eq!(title_of_run(from_folder).await, folder.name);
+        let named = vec![single(Some(&folder.id), Some("Refunds")); 2];
+        assert_eq!(title_of_run(named).await, "Refunds");
+        assert_eq!(title_of_run(vec![single(None, None)]).await, test.name);
+        let two = vec![single(None, None), single(Some(&folder.id), None)];
+        assert_eq!(title_of_run(two).await, "2 tests");
     })
     .await
     .expect("no hang");
