@@ -304,6 +304,28 @@ async fn tests_and_folders_crud_through_the_generated_client() {
             .send()
             .await.unwrap_err();
         assert_eq!(status_of(&err), Some(409), "{err}");
+        // A folder into a folder outside it is moved.
+        let archive = client
+            .create_test_folder()
+            .body_map(|b| b.name("Archive"))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        client
+            .move_tests()
+            .body_map(|b| b.entity_ids(vec![sub.id.clone()]).move_to(Some(archive.id.clone())))
+            .send()
+            .await
+            .unwrap();
+        let got = client.get_test_folder().folder_id(&archive.id).send().await.unwrap().into_inner();
+        assert_eq!(got.children_count, 1);
+        client
+            .move_tests()
+            .body_map(|b| b.entity_ids(vec![sub.id.clone()]).move_to(Some(folder.id.clone())))
+            .send()
+            .await
+            .unwrap();
 
         // Rename a folder.
         let renamed = client

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use elevenlabs_agent_tests::fake::{FAIL_MARKER, FakeServer};
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::{
-    GetTestSuiteInvocationResponseModel, SingleTestRunRequestModel, TestRunStatus,
+    AdhocAgentConfigOverrideForTestRequestModel, GetTestSuiteInvocationResponseModel,
+    SingleTestRunRequestModel, TestRunStatus,
 };
 
 /// Every test body runs under this limit: a test must fail, not hang.
@@ -326,6 +327,47 @@ async fn an_invocation_is_titled_by_its_folder_its_one_test_or_its_test_count() 
         assert_eq!(title_of_run(vec![single(None, None)]).await, test.name);
         let two = vec![single(None, None), single(Some(&folder.id), None)];
         assert_eq!(title_of_run(two).await, "2 tests");
+    })
+    .await
+    .expect("no hang");
+}
+
+/// Runs submitted with an `agent_config_override` ran against a draft of the agent: each of
+/// them says so, and so does their invocation; runs without one did not.
+#[tokio::test]
+async fn an_agent_config_override_makes_the_runs_ran_against_draft() {
+    tokio::time::timeout(LIMIT, async {
+        let server = FakeServer::start().await.unwrap();
+        let client = server.client();
+        let (_, agent) = agents(&server, &client).await;
+        let details = client
+            .get_agent()
+            .agent_id(&agent)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let tests: Vec<SingleTestRunRequestModel> =
+            details.attached_tests().iter().map(Into::into).collect();
+        let mut config = serde_json::Map::new();
+        config.insert("tts".to_owned(), serde_json::json!({"voice_id": "v1"}));
+        let draft = client
+            .run_tests()
+            .agent_id(&agent)
+            .body_map(|b| {
+                b.tests(tests.clone()).agent_config_override(Some(
+                    AdhocAgentConfigOverrideForTestRequestModel(config),
+                ))
+            })
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(draft.ran_against_draft);
+        assert!(draft.test_runs.iter().all(|r| r.ran_against_draft));
+        let published = run(&client, &agent, tests).await;
+        assert!(!published.ran_against_draft);
+        assert!(published.test_runs.iter().all(|r| !r.ran_against_draft));
     })
     .await
     .expect("no hang");
