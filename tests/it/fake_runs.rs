@@ -14,8 +14,8 @@ use elevenlabs_agent_tests::types::{
 /// Every test body runs under this limit: a test must fail, not hang.
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Runs the tests attached to `agent` and returns the started invocation's id.
-async fn run_attached(client: &Client, agent: &str) -> String {
+/// The tests attached to `agent`, as the requests that run them.
+async fn attached(client: &Client, agent: &str) -> Vec<SingleTestRunRequestModel> {
     let details = client
         .get_agent()
         .agent_id(agent)
@@ -23,8 +23,12 @@ async fn run_attached(client: &Client, agent: &str) -> String {
         .await
         .expect("get_agent")
         .into_inner();
-    let tests: Vec<SingleTestRunRequestModel> =
-        details.attached_tests().iter().map(Into::into).collect();
+    details.attached_tests().iter().map(Into::into).collect()
+}
+
+/// Runs the tests attached to `agent` and returns the started invocation's id.
+async fn run_attached(client: &Client, agent: &str) -> String {
+    let tests = attached(client, agent).await;
     assert!(!tests.is_empty(), "{agent} has attached tests");
     let started = run(client, agent, tests).await;
     assert!(!started.is_finished(), "runs start pending");
@@ -340,15 +344,7 @@ async fn an_agent_config_override_makes_the_runs_ran_against_draft() {
         let server = FakeServer::start().await.unwrap();
         let client = server.client();
         let (_, agent) = agents(&server, &client).await;
-        let details = client
-            .get_agent()
-            .agent_id(&agent)
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        let tests: Vec<SingleTestRunRequestModel> =
-            details.attached_tests().iter().map(Into::into).collect();
+        let tests = attached(&client, &agent).await;
         let mut config = serde_json::Map::new();
         config.insert("tts".to_owned(), serde_json::json!({"voice_id": "v1"}));
         let draft = client
