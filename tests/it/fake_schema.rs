@@ -85,7 +85,7 @@ fn spec_schema_in(path: &std::path::Path, root: Value) -> Validator {
     };
     document["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     document["components"] = json!({"schemas": schemas});
-    Validator::new(&document)
+    Validator::new(document)
 }
 
 /// Fails, with every violation and the instance, unless `instance` is valid.

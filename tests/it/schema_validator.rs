@@ -22,8 +22,8 @@ pub struct Validator {
 impl Validator {
     /// Compiles `document`, a whole schema whose `$ref`s point inside it. Panics, with what
     /// is wrong where, when it is not a valid 2020-12 schema.
-    pub fn new(document: &Value) -> Validator {
-        let mut compiled = compile(document.clone(), [String::new()]);
+    pub fn new(document: Value) -> Validator {
+        let mut compiled = compile(document, [String::new()]);
         compiled.pop().expect("the root was compiled")
     }
 

@@ -71,7 +71,7 @@ impl Spec {
             );
             map.insert("components".into(), self.root["components"].clone());
         }
-        Validator::new(&full).errors(instance)
+        Validator::new(full).errors(instance)
     }
 
     /// Errors of `instance` under component `name` with enums opened up.
