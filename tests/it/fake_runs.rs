@@ -8,7 +8,7 @@ use elevenlabs_agent_tests::fake::{FAIL_MARKER, FakeServer};
 use elevenlabs_agent_tests::prelude::*;
 use elevenlabs_agent_tests::types::{
     AdhocAgentConfigOverrideForTestRequestModel, GetTestSuiteInvocationResponseModel,
-    SingleTestRunRequestModel, TestRunStatus,
+    SingleTestRunRequestModel, TestInvocationSummaryResponseModel, TestRunStatus,
 };
 
 /// Every test body runs under this limit: a test must fail, not hang.
@@ -49,6 +49,21 @@ async fn run(
         .await
         .expect("run_tests")
         .into_inner()
+}
+
+/// Invocation `id` as the listing of `agent`'s invocations shows it (its first page).
+async fn listed(client: &Client, agent: &str, id: &str) -> TestInvocationSummaryResponseModel {
+    let page = client
+        .list_test_invocations()
+        .agent_id(agent)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    page.results
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("{id} is on the first page of {agent}'s invocations"))
 }
 
 /// The demo agents: one whose suite has a `[fail]` test, one whose suite passes.
@@ -249,14 +264,7 @@ async fn renaming_an_invocation_and_restoring_its_title() {
         let (_, passing) = agents(&server, &client).await;
         let id = run_attached(&client, &passing).await;
         let title_of = |client: Client, id: String, agent: String| async move {
-            let page = client
-                .list_test_invocations()
-                .agent_id(agent)
-                .send()
-                .await
-                .unwrap()
-                .into_inner();
-            let s = page.results.into_iter().find(|s| s.id == id).unwrap();
+            let s = listed(&client, &agent, &id).await;
             (s.title, s.name)
         };
         let (generated, name) = title_of(client.clone(), id.clone(), passing.clone()).await;
@@ -314,14 +322,7 @@ async fn an_invocation_is_titled_by_its_folder_its_one_test_or_its_test_count() 
             let (client, agent) = (client.clone(), agent.clone());
             async move {
                 let id = run(&client, &agent, tests).await.id;
-                let page = client
-                    .list_test_invocations()
-                    .agent_id(&agent)
-                    .send()
-                    .await
-                    .unwrap()
-                    .into_inner();
-                page.results.into_iter().find(|s| s.id == id).unwrap().title
+                listed(&client, &agent, &id).await.title
             }
         };
         let from_folder = vec![single(Some(&folder.id), None); 2];
