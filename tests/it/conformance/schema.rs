@@ -239,22 +239,19 @@ macro_rules! type_table {
 // component schema with its Rust type, hoisted enums and unions included.
 elevenlabs_agent_tests::__for_each_component!(type_table);
 
-/// Deserialises into `T` (the error names the JSON path) and serialises back. Both ways the
-/// JSON can reach the type are taken, and must agree: from the text (borrowed strings, as
-/// the client reads a response body) and from a `serde_json::Value` (owned strings).
+/// Deserialises into `T` and serialises back. Both ways the JSON can reach the type are
+/// taken, and must agree: from the text (borrowed strings), exactly as the client reads a
+/// response body (`serde_json::from_slice`, in progenitor-client), and from a
+/// `serde_json::Value` (owned strings; the error names the JSON path).
+///
+/// The text is read with the client's own call, not through `serde_path_to_error`: for a
+/// response type the test build then reuses the library's compiled deserializer instead of
+/// compiling a second one per type (the text's error gives a line and column instead).
 pub fn roundtrip_as<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, String> {
     let type_name = std::any::type_name::<T>();
     let text = serde_json::to_string(value).map_err(|e| format!("printing the input: {e}"))?;
-    let from_text: T = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(
-        &text,
-    ))
-    .map_err(|e| {
-        format!(
-            "deserialising into {type_name} from text: at {}: {}",
-            e.path(),
-            e.inner()
-        )
-    })?;
+    let from_text: T = serde_json::from_slice(text.as_bytes())
+        .map_err(|e| format!("deserialising into {type_name} from text: {e}"))?;
     let from_value: T = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
         format!(
             "deserialising into {type_name} from a Value: at {}: {}",
