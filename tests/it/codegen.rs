@@ -24,9 +24,9 @@ fn generated_from_committed() -> &'static str {
     CODE.get_or_init(|| generate(&committed()).expect("the committed spec generates"))
 }
 
-/// The body of `fn fetch` in each impl of `CursorOperation`, as tokens, by the listing's
-/// query type (`ListTestsQuery`). The code is parsed once: a parse of the whole client takes
-/// longer than generating it.
+/// Each impl of `CursorOperation` (its `fn fetch` builds every page's request), as tokens,
+/// by the listing's query type (`ListTestsQuery`). The code is parsed once: a parse of the
+/// whole client takes longer than generating it.
 fn fetches(code: &str) -> BTreeMap<String, String> {
     let file = syn::parse_file(code).expect("generated code parses");
     let module = file
@@ -37,22 +37,23 @@ fn fetches(code: &str) -> BTreeMap<String, String> {
             _ => None,
         })
         .expect("a paginate module");
+    let is_cursor_operation = |imp: &syn::ItemImpl| {
+        imp.trait_.as_ref().is_some_and(|(path, _)| {
+            path.segments
+                .last()
+                .is_some_and(|s| s.ident == "CursorOperation")
+        })
+    };
     module
         .iter()
         .filter_map(|i| match i {
-            syn::Item::Impl(imp)
-                if quote::quote!(#imp)
-                    .to_string()
-                    .contains("CursorOperation for") =>
-            {
-                match &*imp.self_ty {
-                    syn::Type::Path(p) => Some((
-                        quote::quote!(#p).to_string(),
-                        quote::quote!(#imp).to_string(),
-                    )),
-                    _ => None,
-                }
-            }
+            syn::Item::Impl(imp) if is_cursor_operation(imp) => match &*imp.self_ty {
+                syn::Type::Path(p) => Some((
+                    quote::quote!(#p).to_string(),
+                    quote::quote!(#imp).to_string(),
+                )),
+                _ => None,
+            },
             _ => None,
         })
         .collect()
