@@ -34,7 +34,7 @@ pub(crate) async fn run<T>(
 }
 
 /// Runs `call`, and takes what the hooks recorded while it ran.
-pub(crate) async fn recording<T>(call: impl Future<Output = T>) -> (T, Option<Error>) {
+pub async fn recording<T>(call: impl Future<Output = T>) -> (T, Option<Error>) {
     RECORDED
         .scope(RefCell::new(None), async {
             let output = call.await;
@@ -44,7 +44,7 @@ pub(crate) async fn recording<T>(call: impl Future<Output = T>) -> (T, Option<Er
 }
 
 /// The crate's error for progenitor's `error`, given what the hooks recorded for the call.
-fn from_progenitor(error: Progenitor<HttpValidationError>, recorded: Option<Error>) -> Error {
+pub fn from_progenitor(error: Progenitor<HttpValidationError>, recorded: Option<Error>) -> Error {
     match error {
         // What the spec types: these say more than the failed response the hook saw.
         Progenitor::ErrorResponse(rv) => Error::Validation {
@@ -63,27 +63,5 @@ fn from_progenitor(error: Progenitor<HttpValidationError>, recorded: Option<Erro
             ),
         }),
         Progenitor::Custom(message) => Error::Unexpected { message },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_the_hook_recorded_is_the_error() {
-        let recorded = Error::Config {
-            message: "recorded".into(),
-        };
-        let e = from_progenitor(Progenitor::InvalidRequest("carrier".into()), Some(recorded));
-        assert!(matches!(e, Error::Config { message } if message == "recorded"));
-    }
-
-    #[test]
-    fn nothing_recorded_is_a_bug_said_as_one() {
-        let e = from_progenitor(Progenitor::InvalidRequest("carrier".into()), None);
-        assert!(matches!(e, Error::Unexpected { message } if message == "carrier"));
-        let e = from_progenitor(Progenitor::Custom("boom".into()), None);
-        assert!(matches!(e, Error::Unexpected { message } if message == "boom"));
     }
 }

@@ -287,7 +287,8 @@ impl From<reqwest::Error> for Error {
 }
 
 /// Longest excerpt of a body quoted in an error, in characters.
-pub(crate) const EXCERPT_CHARS: usize = 200;
+#[doc(hidden)]
+pub const EXCERPT_CHARS: usize = 200;
 
 impl Error {
     /// [`Error::InvalidParameter`] for a value outside the spec's `min..=max` of `name`.
@@ -303,11 +304,8 @@ impl Error {
     /// [`Error::InvalidParameter`] for a parameter the operation builder could not take:
     /// a value its type does not hold (`page_size(0)`), or a required one never set.
     /// `message` is the builder's own, quoted where the spec gives no range to state instead.
-    pub(crate) fn invalid_builder_field(
-        operation_id: &str,
-        name: &'static str,
-        message: &str,
-    ) -> Self {
+    #[doc(hidden)]
+    pub fn invalid_builder_field(operation_id: &str, name: &'static str, message: &str) -> Self {
         let range = crate::spec::Tables::current()
             .parameter(operation_id, name)
             .int_range();
@@ -322,7 +320,8 @@ impl Error {
 
     /// [`Error::Api`] for a failed `response` (its body read whole), with the `Retry-After`
     /// computed when it arrived and why it was not retried.
-    pub(crate) fn api(
+    #[doc(hidden)]
+    pub fn api(
         response: http::Response<bytes::Bytes>,
         retry_after: Option<Duration>,
         stopped: StopReason,
@@ -379,7 +378,8 @@ impl Error {
     /// [`Error::Decode`] for a payload progenitor failed to deserialise into one of the crate's
     /// response types: the type is found again by re-deserialising into each candidate and
     /// keeping the one that fails exactly as progenitor's did.
-    pub(crate) fn decode_any(body: &[u8], original: &serde_json::Error) -> Self {
+    #[doc(hidden)]
+    pub fn decode_any(body: &[u8], original: &serde_json::Error) -> Self {
         fn path_if_same<T: serde::de::DeserializeOwned>(
             body: &[u8],
             original: &serde_json::Error,
@@ -424,7 +424,8 @@ fn decode_error(body: &[u8], path: &str, e: &serde_json::Error) -> Error {
 
 /// The byte index in `body` of serde_json's 1-based `line` and `column` (the character the
 /// error is at), at most `body.len()`.
-pub(crate) fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+#[doc(hidden)]
+pub fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
     let mut offset = 0;
     for _ in 1..line {
         match body[offset..].iter().position(|&b| b == b'\n') {
@@ -470,7 +471,8 @@ pub(crate) fn excerpt_start(body: &[u8]) -> String {
 
 /// ElevenLabs' code and message from an error body: `{"detail":{"status","message"}}`,
 /// `{"detail":"..."}`, `{"message":"..."}`, or a short excerpt of anything else.
-fn api_message(body: &[u8]) -> (Option<String>, String) {
+#[doc(hidden)]
+pub fn api_message(body: &[u8]) -> (Option<String>, String) {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         let text = excerpt_start(body);
         return (
@@ -506,173 +508,3 @@ fn api_message(body: &[u8]) -> (Option<String>, String) {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn api(status: u16) -> Error {
-        let mut response = http::Response::new(bytes::Bytes::from_static(b"m"));
-        *response.status_mut() = reqwest::StatusCode::from_u16(status).unwrap();
-        Error::api(response, None, StopReason::NotRetryable)
-    }
-
-    #[test]
-    fn each_refusal_says_what_to_do() {
-        for (status, hint) in [
-            (401, "check the API key"),
-            (403, "lacks the permission"),
-            (429, "rate limited"),
-            (503, "the service failed"),
-        ] {
-            let text = api(status).to_string();
-            assert!(text.contains(hint), "{status}: {text}");
-        }
-        assert_eq!(api(404).to_string(), "the API answered 404 Not Found: m");
-    }
-
-    #[test]
-    fn the_api_message_is_read_from_each_body_shape() {
-        for (body, code, message) in [
-            (
-                r#"{"detail": {"status": "invalid_api_key", "message": "Invalid key"}}"#,
-                Some("invalid_api_key"),
-                "Invalid key",
-            ),
-            (r#"{"detail": "Not found"}"#, None, "Not found"),
-            (
-                r#"{"code": "busy", "message": "Try later"}"#,
-                Some("busy"),
-                "Try later",
-            ),
-            (r#"[1, 2]"#, None, "[1, 2]"),
-            ("<html>bad gateway</html>", None, "<html>bad gateway</html>"),
-            ("  ", None, "(empty body)"),
-        ] {
-            let (c, m) = api_message(body.as_bytes());
-            assert_eq!((c.as_deref(), m.as_str()), (code, message), "{body}");
-        }
-    }
-
-    #[test]
-    fn a_pagination_error_is_the_source() {
-        let e = PaginationError::MissingCursor { page: 2 };
-        let err = Error::from(e.clone());
-        let source = std::error::Error::source(&err).expect("a source");
-        assert_eq!(source.downcast_ref::<PaginationError>(), Some(&e));
-        assert!(std::error::Error::source(&api(500)).is_none());
-    }
-
-    #[test]
-    fn a_payload_of_another_type_is_located_by_line_and_column() {
-        use crate::types::GetTestSuiteInvocationResponseModel as Invocation;
-        // One line: the listing's type also fails on line 1, at another column.
-        let body = br#"{"id": "inv_1", "created_at": 1, "test_runs": 7}"#;
-        let e = serde_json::from_slice::<Invocation>(body).unwrap_err();
-        let column = e.column();
-        match Error::decode_any(body, &e) {
-            Error::Decode { path, message, .. } => {
-                assert_eq!(path, format!("line 1 column {column}"));
-                assert!(
-                    message.starts_with("invalid type: integer `7`"),
-                    "{message}"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn the_excerpt_is_taken_where_a_long_body_fails() {
-        use crate::types::GetTestInvocationsPageResponseModel as Page;
-        let filler: String = (0..40)
-            .map(|i| format!("  \"x-filler-{i:02}\": \"{}\",\n", "-".repeat(20)))
-            .collect();
-        let body = format!("{{\n{filler}  \"has_more\": \"no\",\n  \"results\": []\n}}");
-        match Error::decode::<Page>(body.as_bytes()) {
-            Some(Error::Decode { path, excerpt, .. }) => {
-                assert_eq!(path, "has_more");
-                assert!(excerpt.contains(r#""has_more": "no""#), "{excerpt}");
-                assert!(
-                    excerpt.starts_with('…') && !excerpt.contains("x-filler-00"),
-                    "{excerpt}"
-                );
-                assert!(excerpt.ends_with('}'), "the end is shown: {excerpt}");
-            }
-            other => panic!("{other:?}"),
-        }
-        // Failing at the start: cut at the end only.
-        let body = format!("{{\"has_more\": \"no\",\n{filler}  \"results\": []\n}}");
-        match Error::decode::<Page>(body.as_bytes()) {
-            Some(Error::Decode { excerpt, .. }) => {
-                assert!(excerpt.starts_with(r#"{"has_more": "no""#), "{excerpt}");
-                assert!(excerpt.ends_with('…'), "{excerpt}");
-                assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1, "{excerpt}");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn byte_offsets_of_serde_positions() {
-        let body = b"{\n  \"a\": x\n}";
-        let e = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
-        assert_eq!((e.line(), e.column()), (2, 8));
-        assert_eq!(body[byte_offset(body, e.line(), e.column())], b'x');
-        assert_eq!(byte_offset(body, 1, 1), 0);
-        assert_eq!(byte_offset(body, 3, 1), body.len() - 1);
-        // Past the end (an EOF error, or a line the body does not have): the length.
-        assert_eq!(byte_offset(body, 3, 5), body.len());
-        assert_eq!(byte_offset(body, 9, 1), body.len());
-    }
-
-    #[test]
-    fn decode_names_the_field_and_quotes_the_body() {
-        use crate::types::GetTestInvocationsPageResponseModel as Page;
-        let body = br#"{"has_more": false, "results": [{"id": 7}]}"#;
-        match Error::decode::<Page>(body) {
-            Some(Error::Decode {
-                path,
-                message,
-                excerpt,
-            }) => {
-                assert_eq!(path, "results[0].id");
-                assert!(
-                    message.starts_with("invalid type: integer `7`"),
-                    "{message}"
-                );
-                assert!(excerpt.contains(r#"{"id": 7}"#), "{excerpt}");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(Error::decode::<Page>(br#"{"has_more": false, "results": []}"#).is_none());
-        // Trailing garbage after a valid page is an error at the top level.
-        match Error::decode::<Page>(br#"{"has_more": false, "results": []} x"#) {
-            Some(Error::Decode { path, .. }) => assert_eq!(path, "(top level)"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_builder_refusal_states_the_range_of_that_operation_s_parameter_only() {
-        let message = |op, name| match Error::invalid_builder_field(op, name, "builder's") {
-            Error::InvalidParameter { message, .. } => message,
-            other => panic!("{other:?}"),
-        };
-        let range = "must be within 1..=100 (the API's limit); the value given is not";
-        assert_eq!(message("list_tests", "page_size"), range);
-        // No range for it in this operation (another operation's does not count).
-        assert_eq!(message("get_test_invocation", "page_size"), "builder's");
-        assert_eq!(message("list_tests", "cursor"), "builder's");
-    }
-
-    #[test]
-    fn an_unexpected_error_is_not_called_a_configuration_error() {
-        let err = Error::Unexpected {
-            message: "boom".into(),
-        };
-        let text = err.to_string();
-        assert!(!text.contains("configuration"), "{text}");
-        assert!(text.contains("boom") && text.contains("report"), "{text}");
-    }
-}

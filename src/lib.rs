@@ -1,14 +1,20 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+// A `#[doc(hidden)]` module is not API: it is public for its unit tests, in tests/it/unit/
+// (`json_schema` for the conformance suite too); its docs may link to private items.
 mod agent;
-mod call;
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod call;
 pub mod config;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod generated;
-mod hooks;
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod hooks;
 #[doc(hidden)]
 pub mod json_schema;
 mod open_enum;

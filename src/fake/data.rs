@@ -17,10 +17,10 @@ pub const NEWEST_CREATED_AT_UNIX_SECS: i64 = 1_752_000_000;
 /// splitmix64: tiny, fast, and good enough for demo data; self-contained so the data is the
 /// same whatever version of any random-number crate is in the build.
 #[derive(Clone, Debug)]
-pub(crate) struct SplitMix64(u64);
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
@@ -30,13 +30,13 @@ impl SplitMix64 {
     }
 
     /// Uniform in `lo..=hi` (`lo <= hi`); the modulo bias is irrelevant for demo data.
-    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
         let span = (hi - lo) as u64 + 1;
         lo + (self.next_u64() % span) as i64
     }
 
     /// `true` with probability `percent`/100.
-    pub(crate) fn chance(&mut self, percent: u64) -> bool {
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.next_u64() % 100 < percent
     }
 
@@ -62,13 +62,13 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
 
 /// The creator (index into `CREATORS`) of agent `i`: consecutive agents have different
 /// creators, and which one comes first depends on the seed.
-fn creator_of(i: usize, seed: u64) -> usize {
+pub fn creator_of(i: usize, seed: u64) -> usize {
     (i + (seed % CREATORS.len() as u64) as usize) % CREATORS.len()
 }
 
 /// At most how many of `done` finished runs fail in a demo invocation: about a third, and
 /// one even of a single run.
-fn most_failed(done: i64) -> i64 {
+pub fn most_failed(done: i64) -> i64 {
     done.min(1 + done / 3)
 }
 
@@ -79,7 +79,7 @@ fn override_index(k: usize, len: usize) -> usize {
 }
 
 /// Folder names: the title of a folder run.
-const FOLDER_TITLES: &[&str] = &[
+pub const FOLDER_TITLES: &[&str] = &[
     "Checkout flow regression",
     "Onboarding smoke suite",
     "Billing escalations",
@@ -95,7 +95,7 @@ const FOLDER_TITLES: &[&str] = &[
 ];
 
 /// Test names: the title of a single-test run.
-const TEST_TITLES: &[&str] = &[
+pub const TEST_TITLES: &[&str] = &[
     "Refund request over $500",
     "Customer asks for a manager",
     "Caller switches to Spanish mid-call",
@@ -109,7 +109,7 @@ const TEST_TITLES: &[&str] = &[
 ];
 
 /// Creators of the agents: `(name, email)`.
-const CREATORS: &[(&str, &str)] = &[
+pub const CREATORS: &[(&str, &str)] = &[
     ("Ada Lovelace", "ada.lovelace@example.com"),
     ("Grace Hopper", "grace.hopper@example.com"),
     ("Alan Turing", "alan.turing@example.com"),
@@ -119,11 +119,11 @@ const CREATORS: &[(&str, &str)] = &[
 
 /// The generated data set.
 #[derive(Clone, Debug)]
-pub(crate) struct DataSet {
+pub struct DataSet {
     /// Agent ids, in generation order.
-    pub(crate) agents: Vec<String>,
+    pub agents: Vec<String>,
     /// Every invocation, newest first (strictly decreasing `created_at_unix_secs`).
-    pub(crate) invocations: Vec<TestInvocationSummaryResponseModel>,
+    pub invocations: Vec<TestInvocationSummaryResponseModel>,
 }
 
 /// Generates `n` invocations over `m` agents (`m >= 1` when `n > 0`).
@@ -136,7 +136,7 @@ pub(crate) struct DataSet {
 /// - with `n >= 8`, every value of `ResourceAccessInfoRole`, `ResourceAccessInfoAccessSource`
 ///   and `ResourceAccessInfoAnonymousAccessLevelOverride` appears, as do `None` for each
 ///   optional enum, `access_info: None` and `branch_id: None`.
-pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
+pub fn generate(n: usize, m: usize, seed: u64) -> DataSet {
     let mut rng = SplitMix64::new(seed);
     let agents: Vec<String> = (0..m)
         .map(|_| format!("agent_{}", rng.id_chars(26)))
@@ -258,169 +258,5 @@ pub(crate) fn generate(n: usize, m: usize, seed: u64) -> DataSet {
     DataSet {
         agents,
         invocations,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    #[test]
-    fn same_seed_same_data_other_seed_other_data() {
-        let a = generate(50, 3, 7);
-        let b = generate(50, 3, 7);
-        let c = generate(50, 3, 8);
-        let ids = |d: &DataSet| {
-            d.invocations
-                .iter()
-                .map(|i| i.id.clone())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(ids(&a), ids(&b));
-        assert_ne!(ids(&a), ids(&c));
-    }
-
-    #[test]
-    fn invariants_hold() {
-        for (n, m, seed) in [(0, 0, 1), (1, 1, 1), (8, 2, 3), (137, 4, 42), (500, 9, 99)] {
-            let d = generate(n, m, seed);
-            assert_eq!(d.invocations.len(), n);
-            assert_eq!(d.agents.len(), m);
-            let ids: BTreeSet<_> = d.invocations.iter().map(|i| &i.id).collect();
-            assert_eq!(ids.len(), n, "ids unique");
-            for w in d.invocations.windows(2) {
-                assert!(w[0].created_at_unix_secs > w[1].created_at_unix_secs);
-            }
-            for inv in &d.invocations {
-                assert!(inv.id.starts_with("ti_") && inv.id.len() == 23);
-                assert_eq!(
-                    inv.passed_count + inv.failed_count + inv.pending_count,
-                    inv.test_run_count
-                );
-                assert!(inv.passed_count >= 0 && inv.failed_count >= 0 && inv.pending_count >= 0);
-                assert_eq!(inv.test_run_count % inv.repeat_count, 0);
-                assert!(d.agents.contains(inv.agent_id.as_ref().unwrap()));
-                if let Some(a) = &inv.access_info {
-                    assert_eq!(
-                        a.is_creator,
-                        a.access_source == Some(ResourceAccessInfoAccessSource::Creator)
-                    );
-                }
-            }
-            if n >= m {
-                let used: BTreeSet<_> = d
-                    .invocations
-                    .iter()
-                    .map(|i| i.agent_id.clone().unwrap())
-                    .collect();
-                assert_eq!(used.len(), m, "every agent used");
-            }
-        }
-    }
-
-    #[test]
-    fn chance_and_range_have_their_distribution() {
-        let mut rng = SplitMix64::new(5);
-        let hits = (0..10_000).filter(|_| rng.chance(10)).count();
-        assert!((900..=1_100).contains(&hits), "{hits} of 10000 at 10 %");
-        let values: BTreeSet<i64> = (0..1_000).map(|_| rng.range(-2, 2)).collect();
-        assert_eq!(values, (-2..=2).collect());
-    }
-
-    #[test]
-    fn about_a_third_of_the_finished_runs_fail_at_most() {
-        let most: Vec<i64> = [0, 1, 2, 3, 9, 30].map(most_failed).to_vec();
-        assert_eq!(most, [0, 1, 1, 2, 4, 11]);
-    }
-
-    #[test]
-    fn consecutive_agents_have_different_creators_the_first_by_seed() {
-        let mut firsts = BTreeSet::new();
-        for seed in 0..6 {
-            for i in 0..5 {
-                assert!(creator_of(i, seed) < CREATORS.len());
-                assert_ne!(creator_of(i, seed), creator_of(i + 1, seed), "seed {seed}");
-            }
-            firsts.insert(creator_of(0, seed));
-        }
-        assert_eq!(firsts.len(), CREATORS.len());
-    }
-
-    #[test]
-    fn the_newest_invocation_is_at_the_documented_time_and_titles_vary() {
-        for seed in [0, 1, 42] {
-            let d = generate(137, 3, seed);
-            assert_eq!(
-                d.invocations[0].created_at_unix_secs,
-                NEWEST_CREATED_AT_UNIX_SECS
-            );
-            let titles: Vec<&str> = d.invocations.iter().map(|i| i.title.as_str()).collect();
-            assert!(
-                titles.iter().any(|t| FOLDER_TITLES.contains(t)),
-                "a folder run"
-            );
-            assert!(
-                titles.iter().any(|t| TEST_TITLES.contains(t)),
-                "a single test"
-            );
-            assert!(
-                titles.iter().any(|t| t.ends_with(" tests")),
-                "a run of N tests"
-            );
-        }
-    }
-
-    #[test]
-    fn only_the_20_newest_can_be_pending_and_the_newest_is() {
-        for seed in 0..60 {
-            let d = generate(30, 1, seed);
-            assert!(d.invocations[0].pending_count > 0, "seed {seed}");
-            for inv in &d.invocations[20..] {
-                assert_eq!(inv.pending_count, 0, "seed {seed}: {}", inv.id);
-            }
-        }
-    }
-
-    #[test]
-    fn every_enum_value_is_represented_from_8_invocations() {
-        for seed in [0, 1, 42, u64::MAX] {
-            let d = generate(8, 2, seed);
-            let infos: Vec<_> = d
-                .invocations
-                .iter()
-                .map(|i| i.access_info.clone())
-                .collect();
-            assert!(infos.iter().any(Option::is_none), "access_info None");
-            let infos: Vec<_> = infos.into_iter().flatten().collect();
-            let roles: BTreeSet<_> = infos.iter().map(|a| a.role.as_str().to_owned()).collect();
-            let want: BTreeSet<_> = ResourceAccessInfoRole::KNOWN
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            assert_eq!(roles, want);
-            let sources: BTreeSet<_> = infos
-                .iter()
-                .map(|a| a.access_source.as_ref().map(|s| s.as_str().to_owned()))
-                .collect();
-            assert_eq!(
-                sources.len(),
-                ResourceAccessInfoAccessSource::KNOWN.len() + 1
-            );
-            let overrides: BTreeSet<_> = infos
-                .iter()
-                .map(|a| {
-                    a.anonymous_access_level_override
-                        .as_ref()
-                        .map(|s| s.as_str().to_owned())
-                })
-                .collect();
-            assert_eq!(
-                overrides.len(),
-                ResourceAccessInfoAnonymousAccessLevelOverride::KNOWN.len() + 1
-            );
-            assert!(d.invocations.iter().any(|i| i.branch_id.is_none()));
-            assert!(d.invocations.iter().any(|i| i.branch_id.is_some()));
-        }
     }
 }

@@ -6,27 +6,27 @@ use super::FakeServer;
 
 /// The fault settings of one server, behind its mutex.
 #[derive(Debug, Default)]
-pub(crate) struct Faults {
+pub struct Faults {
     /// Requests still to fail.
-    remaining: u32,
+    pub remaining: u32,
     /// Status of the failures.
-    status: u16,
+    pub status: u16,
     /// `Retry-After` seconds sent with the failures.
-    retry_after: Option<u32>,
+    pub retry_after: Option<u32>,
     /// Delay before every response.
-    pub(crate) latency: Duration,
+    pub latency: Duration,
     /// Write requests (any method but `GET`) still to serve normally before failing some.
-    writes_to_pass: u32,
+    pub writes_to_pass: u32,
     /// Write requests to fail once `writes_to_pass` is spent.
-    writes_to_fail: u32,
+    pub writes_to_fail: u32,
     /// Status of the failed writes.
-    write_status: u16,
+    pub write_status: u16,
 }
 
 /// A failure to serve instead of the real answer.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct InjectedFailure {
-    pub(crate) status: u16,
+pub struct InjectedFailure {
+    pub status: u16,
     pub(crate) retry_after: Option<u32>,
 }
 
@@ -34,7 +34,7 @@ impl Faults {
     /// Takes one pending failure for a request, if any: those of [`FakeServer::fail_next`]
     /// first, then, for a write (`is_write`: any method but `GET`), those of
     /// [`FakeServer::fail_writes`].
-    pub(crate) fn take(&mut self, is_write: bool) -> Option<InjectedFailure> {
+    pub fn take(&mut self, is_write: bool) -> Option<InjectedFailure> {
         if self.remaining == 0 {
             if !is_write || self.writes_to_fail == 0 {
                 return None;
@@ -166,35 +166,5 @@ impl FakeServer {
     /// Cancels pending failures and latency.
     pub fn clear_faults(&self) {
         *self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()) = Faults::default();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Faults;
-
-    #[test]
-    fn write_failures_skip_reads_and_the_first_writes() {
-        let mut faults = Faults {
-            writes_to_pass: 2,
-            writes_to_fail: 2,
-            write_status: 500,
-            ..Faults::default()
-        };
-        let served: Vec<Option<u16>> = [false, true, false, true, true, false, true, true]
-            .into_iter()
-            .map(|is_write| faults.take(is_write).map(|f| f.status))
-            .collect();
-        assert_eq!(
-            served,
-            [None, None, None, None, Some(500), None, Some(500), None]
-        );
-        // fail_next's failures come first, for reads and writes alike.
-        faults.remaining = 1;
-        faults.status = 429;
-        faults.writes_to_fail = 1;
-        assert_eq!(faults.take(true).map(|f| f.status), Some(429));
-        assert_eq!(faults.take(true).map(|f| f.status), Some(500));
-        assert_eq!(faults.take(true).map(|f| f.status), None);
     }
 }

@@ -139,7 +139,7 @@ pub(crate) fn params<'q>(query: &'q [(String, String)], name: &str) -> Vec<&'q s
 
 /// An integer query parameter as pydantic validates it: an integer within the spec's bounds
 /// (`facts`); absent, the spec's default (`None` when it has none).
-pub(crate) fn parse_int_param(
+pub fn parse_int_param(
     facts: &crate::spec::Facts,
     name: &str,
     raw: Option<&str>,

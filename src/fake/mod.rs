@@ -173,13 +173,22 @@
 //! # Ok(()) }
 //! ```
 
-mod cursor;
-mod data;
-mod faults;
-mod http;
+// The `#[doc(hidden)]` modules are not API: they are public for their unit tests, in
+// tests/it/unit/fake/; their docs may link to private items.
+#[doc(hidden)]
+pub mod cursor;
+#[doc(hidden)]
+pub mod data;
+#[doc(hidden)]
+pub mod faults;
+#[doc(hidden)]
+pub mod http;
 mod routes;
-mod server;
-mod state;
+#[doc(hidden)]
+pub mod server;
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod state;
 mod suites;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -7,6 +7,7 @@
 //! | `retry`, `wait`, `pagination`, `unions`, `live_api` | retries and errors, waiting for an invocation, the listing streams, tagged unions, payloads of the live API |
 //! | `codegen`, `conformance` | build-time generation on spec variations; the generated types against the spec (JSON Schema, proptest) |
 //! | `fake`, `fake_family`, `fake_runs` | the embedded fake: the listing and its data; every other operation of the family; running tests and waiting on it |
+//! | `unit` | one library module's own items: `src/<path>.rs` in `unit/<path>.rs` (the library has no `#[cfg(test)]` modules) |
 //! | `example` | the example program run as a process |
 //! | `cli` | the `elevenlabs-tests` program run as a process (feature `cli`); one `cli_*` module per command family that has many tests |
 //! | `cli_fake` | `elevenlabs-tests fake`, the fake as a local server |
@@ -40,6 +41,7 @@ mod retry;
 mod runtime;
 mod secrets;
 mod unions;
+mod unit;
 mod wait;
 
 #[cfg(feature = "cli")]

@@ -26,13 +26,13 @@ pub(crate) fn outcome_for(test_name: &str, first: bool) -> RunResult {
 }
 
 /// Whether `name` contains `marker`, ignoring ASCII case.
-pub(crate) fn has_marker(name: &str, marker: &str) -> bool {
+pub fn has_marker(name: &str, marker: &str) -> bool {
     name.to_ascii_lowercase().contains(marker)
 }
 
 /// A run's outcome once finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RunResult {
+pub enum RunResult {
     Passed,
     Failed,
     /// Cancelled while pending (`POST .../cancel`).
@@ -41,7 +41,7 @@ pub(crate) enum RunResult {
 
 /// How a run's status evolves.
 #[derive(Clone, Debug)]
-pub(crate) enum Progress {
+pub enum Progress {
     /// Seeded history: never changes (a `None` stays pending).
     Fixed(Option<RunResult>),
     /// Pending at `since` (its submission) and until `finish_at`, then `outcome`.
@@ -55,7 +55,7 @@ pub(crate) enum Progress {
 
 impl Run {
     /// `None` while pending.
-    pub(crate) fn outcome(&self, now: Instant) -> Option<RunResult> {
+    pub fn outcome(&self, now: Instant) -> Option<RunResult> {
         match &self.progress {
             Progress::Fixed(o) => *o,
             Progress::Timed {
@@ -71,13 +71,14 @@ impl Run {
 /// The fake's clock: `tokio::time::Instant` for run progress (so a paused test clock drives
 /// it) and unix seconds derived from it for timestamps.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Clock {
-    start: Instant,
+pub struct Clock {
+    pub start: Instant,
     start_unix: i64,
 }
 
 impl Clock {
-    pub(crate) fn new() -> Clock {
+    #[expect(clippy::new_without_default, reason = "a clock starts when it is made")]
+    pub fn new() -> Clock {
         let start_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
@@ -89,14 +90,14 @@ impl Clock {
         }
     }
 
-    pub(crate) fn unix_at(&self, at: Instant) -> i64 {
+    pub fn unix_at(&self, at: Instant) -> i64 {
         self.start_unix + at.saturating_duration_since(self.start).as_secs() as i64
     }
 }
 
 /// The simulated duration of the `k`-th run of a submission: `base` × (1 + (k mod 4)/8),
 /// doubled for a `[slow]` test.
-pub(crate) fn duration_of(base: Duration, test_name: &str, k: usize) -> Duration {
+pub fn duration_of(base: Duration, test_name: &str, k: usize) -> Duration {
     let slow = if has_marker(test_name, SLOW_MARKER) {
         2
     } else {
@@ -112,14 +113,7 @@ pub(crate) fn scale(d: Duration, num: u32, den: u32) -> Duration {
 
 /// (Re)starts `run` at `now`: pending, finishing after its duration with the rule's outcome
 /// ([`outcome_for`]; `first`: the test's first run in its invocation).
-pub(crate) fn schedule(
-    clock: Clock,
-    base: Duration,
-    run: &mut Run,
-    k: usize,
-    first: bool,
-    now: Instant,
-) {
+pub fn schedule(clock: Clock, base: Duration, run: &mut Run, k: usize, first: bool, now: Instant) {
     // Saturating: a run that would finish past what `Instant` holds finishes in 30 years.
     let finish_at = now
         .checked_add(duration_of(base, &run.test_name, k))
@@ -131,75 +125,4 @@ pub(crate) fn schedule(
         finish_unix: clock.unix_at(finish_at),
         outcome: outcome_for(&run.test_name, first),
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn timestamps_follow_the_clock_from_after_the_seeded_history() {
-        let store = Store::new(1, Duration::from_secs(1));
-        let start = store.now_unix();
-        assert!(
-            start >= crate::fake::NEWEST_CREATED_AT_UNIX_SECS + 3600,
-            "{start}"
-        );
-        tokio::time::advance(Duration::from_secs(90)).await;
-        assert_eq!(store.now_unix(), start + 90);
-        let clock = store.clock;
-        assert_eq!(
-            clock.unix_at(clock.start + Duration::from_secs(5)),
-            start + 5
-        );
-    }
-
-    #[test]
-    fn markers_are_case_insensitive() {
-        assert!(has_marker("Refund [FAIL]", FAIL_MARKER));
-        assert!(has_marker("x [Slow] y", SLOW_MARKER));
-        assert!(!has_marker("fail", FAIL_MARKER));
-    }
-
-    #[test]
-    fn durations_are_staggered_and_doubled_for_slow_tests() {
-        let base = Duration::from_millis(800);
-        let d: Vec<u64> = (0..5)
-            .map(|k| duration_of(base, "t", k).as_millis() as u64)
-            .collect();
-        assert_eq!(d, [800, 900, 1000, 1100, 800]);
-        assert_eq!(
-            duration_of(base, "t [slow]", 3),
-            Duration::from_millis(2200)
-        );
-        // The documented bound, `max_run_duration`.
-        assert!(duration_of(base, "t [slow]", 3) <= base * 22 / 8);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_timed_run_is_pending_at_submission_then_takes_the_rule() {
-        let clock = Clock::new();
-        let mut run = test_run("tr_1", ("t", "Broken [fail]"), Progress::Fixed(None), false);
-        let now = Instant::now();
-        schedule(clock, Duration::ZERO, &mut run, 0, true, now);
-        assert_eq!(
-            run.outcome(now),
-            None,
-            "pending at submission, even with no duration"
-        );
-        tokio::time::advance(Duration::from_millis(1)).await;
-        assert_eq!(run.outcome(Instant::now()), Some(RunResult::Failed));
-        run.test_name = "Fixed".into();
-        schedule(
-            clock,
-            Duration::from_secs(1),
-            &mut run,
-            0,
-            false,
-            Instant::now(),
-        );
-        assert_eq!(run.outcome(Instant::now()), None);
-        tokio::time::advance(Duration::from_secs(1)).await;
-        assert_eq!(run.outcome(Instant::now()), Some(RunResult::Passed));
-    }
 }

@@ -5,8 +5,11 @@
 //! - `clock.rs`: the run clock (what a run comes to, and when);
 //! - `render.rs`: the store as the generated [`types`](crate::types) the routes answer with.
 
-mod clock;
-mod render;
+// Not API: public for their unit tests, in tests/it/unit/fake/state/.
+#[doc(hidden)]
+pub mod clock;
+#[doc(hidden)]
+pub mod render;
 
 pub(crate) use clock::{Clock, Progress, RunResult, has_marker, outcome_for, scale, schedule};
 pub use clock::{FAIL_MARKER, FLAKY_MARKER, SLOW_MARKER};
@@ -31,11 +34,11 @@ use crate::types::{
 };
 
 /// The user who runs tests and owns what is created through the API.
-pub(crate) const USER: (&str, &str) = ("Ada Lovelace", "ada.lovelace@example.com");
+pub const USER: (&str, &str) = ("Ada Lovelace", "ada.lovelace@example.com");
 
 /// The kind of a test, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     Llm,
     Tool,
     Simulation,
@@ -116,62 +119,41 @@ pub(crate) struct Agent {
 
 /// One test run.
 #[derive(Clone, Debug)]
-pub(crate) struct Run {
-    pub(crate) id: String,
-    pub(crate) test_id: String,
-    pub(crate) test_name: String,
-    pub(crate) kind: Kind,
+pub struct Run {
+    pub id: String,
+    pub test_id: String,
+    pub test_name: String,
+    pub kind: Kind,
     /// The test's definition when the run was submitted (`test_info`).
-    pub(crate) definition: Option<Map<String, Value>>,
-    pub(crate) agent_id: String,
-    pub(crate) branch_id: Option<String>,
-    pub(crate) root_folder_id: Option<String>,
-    pub(crate) root_folder_name: Option<String>,
-    pub(crate) workflow_node_id: Option<String>,
-    pub(crate) submitted_unix: i64,
-    pub(crate) version_id: String,
+    pub definition: Option<Map<String, Value>>,
+    pub agent_id: String,
+    pub branch_id: Option<String>,
+    pub root_folder_id: Option<String>,
+    pub root_folder_name: Option<String>,
+    pub workflow_node_id: Option<String>,
+    pub submitted_unix: i64,
+    pub version_id: String,
     /// Whether it was last submitted with an `agent_config_override` (`ran_against_draft`).
-    pub(crate) draft: bool,
-    pub(crate) progress: Progress,
-}
-
-/// A run of test `test` (id, name) for the unit tests of `clock.rs` and `render.rs`.
-#[cfg(test)]
-pub(crate) fn test_run(id: &str, test: (&str, &str), progress: Progress, draft: bool) -> Run {
-    Run {
-        id: id.into(),
-        test_id: test.0.into(),
-        test_name: test.1.into(),
-        kind: Kind::Llm,
-        definition: None,
-        agent_id: "agent_1".into(),
-        branch_id: None,
-        root_folder_id: None,
-        root_folder_name: None,
-        workflow_node_id: None,
-        submitted_unix: 1_000,
-        version_id: "ver_1".into(),
-        draft,
-        progress,
-    }
+    pub draft: bool,
+    pub progress: Progress,
 }
 
 /// One invocation (a run of a suite).
 #[derive(Clone, Debug)]
-pub(crate) struct Invocation {
-    pub(crate) id: String,
-    pub(crate) agent_id: String,
-    pub(crate) branch_id: Option<String>,
-    pub(crate) created_at: i64,
-    pub(crate) folder_id: Option<String>,
-    pub(crate) title: String,
-    pub(crate) repeat_count: i64,
-    pub(crate) access_info: Option<ResourceAccessInfo>,
-    pub(crate) runs: Vec<Run>,
+pub struct Invocation {
+    pub id: String,
+    pub agent_id: String,
+    pub branch_id: Option<String>,
+    pub created_at: i64,
+    pub folder_id: Option<String>,
+    pub title: String,
+    pub repeat_count: i64,
+    pub access_info: Option<ResourceAccessInfo>,
+    pub runs: Vec<Run>,
     /// The user-provided name (`PATCH`); the title shows it when set.
-    pub(crate) name: Option<String>,
+    pub name: Option<String>,
     /// Whether the invocation was cancelled.
-    pub(crate) cancelled: bool,
+    pub cancelled: bool,
 }
 
 /// Counts of an invocation's runs at one instant.
@@ -208,8 +190,8 @@ pub(crate) struct RunSpec {
 
 /// The mutable store.
 #[derive(Debug)]
-pub(crate) struct Store {
-    pub(crate) clock: Clock,
+pub struct Store {
+    pub clock: Clock,
     rng: SplitMix64,
     next_seq: u64,
     pub(crate) run_duration: Duration,
@@ -224,7 +206,7 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(seed: u64, run_duration: Duration) -> Store {
+    pub fn new(seed: u64, run_duration: Duration) -> Store {
         Store {
             clock: Clock::new(),
             rng: SplitMix64::new(mix64(seed ^ 0x005E_ED0F_F4CE)),
@@ -251,7 +233,7 @@ impl Store {
             .collect()
     }
 
-    pub(crate) fn now_unix(&self) -> i64 {
+    pub fn now_unix(&self) -> i64 {
         self.clock.unix_at(Instant::now())
     }
 

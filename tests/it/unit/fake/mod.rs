@@ -1,0 +1,7 @@
+//! `src/fake/`'s internal modules.
+
+mod cursor;
+mod data;
+mod faults;
+mod server;
+mod state;
