@@ -55,6 +55,9 @@ fn cursor_round_trips_and_is_bound_to_filter_and_seed() {
         None
     );
     assert_eq!(decode_cursor(42, None, "not a cursor"), None);
+    // Hex digits only, but too short to hold a key and a fingerprint.
+    assert_eq!(decode_cursor(42, None, "abc"), None);
+    assert_eq!(decode_cursor(42, Some("agent_a"), &c[..23]), None);
     assert_eq!(decode_cursor(42, None, "ééééééééééééé"), None);
 }
 
