@@ -1,48 +1,13 @@
 //! `src/hooks.rs`: its own items, hidden or public.
 
+use crate::support::{Fault, Reply, ScriptServer};
 use elevenlabs_agent_tests::hooks::*;
 use elevenlabs_agent_tests::retry::StopReason;
 use elevenlabs_agent_tests::{Client, Error, RetryPolicy, call};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::Response;
 use reqwest::StatusCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const UNAVAILABLE: &str = "503 Service Unavailable";
-
-/// A server answering every request with `status_line` (and `extra` header lines),
-/// counting requests.
-async fn always(status_line: &'static str, extra: &'static str) -> (String, Arc<AtomicU32>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/thing", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicU32::new(0));
-    let seen = count.clone();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let mut have = Vec::new();
-                // One request per connection: head plus a small body.
-                while !have.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => have.extend_from_slice(&buf[..n]),
-                    }
-                }
-                seen.fetch_add(1, Ordering::SeqCst);
-                let reply = format!(
-                    "HTTP/1.1 {status_line}\r\n{extra}content-length: 0\r\nconnection: close\r\n\r\n"
-                );
-                let _ = s.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    (url, count)
-}
 
 fn fast(retry_non_idempotent: bool) -> RetryPolicy {
     RetryPolicy::default()
@@ -53,17 +18,17 @@ fn fast(retry_non_idempotent: bool) -> RetryPolicy {
 
 /// Sends one raw `method` request with a body through the client's own `exec` hook (the
 /// path every generated operation takes; the generated client has no POST operation yet)
-/// to a server always answering `status_line`; the final response, the attempts made and
-/// why the hook stopped (from the error it recorded).
+/// to a server always answering `reply`; the final response, the attempts made and why the
+/// hook stopped (from the error it recorded).
 async fn exec_raw(
     method: reqwest::Method,
     policy: RetryPolicy,
-    status_line: &'static str,
-    extra: &'static str,
+    reply: Reply,
 ) -> (Response, u32, Option<Error>) {
-    let (url, count) = always(status_line, extra).await;
+    let server = ScriptServer::start(move |_| reply.clone()).await;
+    let url = format!("{}/thing", server.url);
     let client = Client::builder()
-        .base_url(url.trim_end_matches("/thing"))
+        .base_url(&server.url)
         .retry(policy)
         .build()
         .unwrap();
@@ -80,7 +45,7 @@ async fn exec_raw(
     let (response, recorded) = tokio::time::timeout(Duration::from_secs(10), run)
         .await
         .expect("the request hung");
-    (response.unwrap(), count.load(Ordering::SeqCst), recorded)
+    (response.unwrap(), server.count() as u32, recorded)
 }
 
 /// Why the hook stopped, from the error it recorded (`None` when it recorded none).
@@ -94,7 +59,7 @@ fn stopped(recorded: Option<Error>) -> Option<StopReason> {
 
 async fn attempts_for(method: reqwest::Method, policy: RetryPolicy) -> u32 {
     let max_attempts = policy.max_attempts();
-    let (response, attempts, recorded) = exec_raw(method, policy, UNAVAILABLE, "").await;
+    let (response, attempts, recorded) = exec_raw(method, policy, Reply::raw(503, "")).await;
     let stopped = stopped(recorded);
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     // The recorded error says why it was handed back.
@@ -119,24 +84,29 @@ async fn non_idempotent_requests_are_retried_on_5xx_only_on_opt_in() {
 #[tokio::test]
 async fn a_post_is_retried_on_429_and_408_by_default() {
     // Not processed by the server: safe to send again, whatever the method.
-    for (method, status_line, extra) in [
+    let too_many = || Reply::raw(429, "");
+    for (method, status_line, reply) in [
         (
             reqwest::Method::POST,
             "429 Too Many Requests",
-            "retry-after: 0\r\n",
+            too_many().header("retry-after", "0"),
         ),
-        (reqwest::Method::POST, "429 Too Many Requests", ""),
+        (reqwest::Method::POST, "429 Too Many Requests", too_many()),
         (
             reqwest::Method::PATCH,
             "429 Too Many Requests",
-            "retry-after: 0\r\n",
+            too_many().header("retry-after", "0"),
         ),
-        (reqwest::Method::POST, "408 Request Timeout", ""),
+        (
+            reqwest::Method::POST,
+            "408 Request Timeout",
+            Reply::raw(408, ""),
+        ),
     ] {
-        let (response, attempts, _) =
-            exec_raw(method.clone(), fast(false), status_line, extra).await;
+        let headers = reply.headers.clone();
+        let (response, attempts, _) = exec_raw(method.clone(), fast(false), reply).await;
         assert_eq!(response.status().to_string(), status_line);
-        assert_eq!(attempts, 3, "{method} {status_line} {extra:?}");
+        assert_eq!(attempts, 3, "{method} {status_line} {headers:?}");
     }
 }
 
@@ -145,8 +115,7 @@ async fn the_last_failed_response_is_recorded_as_the_error_with_its_body() {
     let (response, _, recorded) = exec_raw(
         reqwest::Method::GET,
         fast(false),
-        UNAVAILABLE,
-        "x-request-id: r1\r\n",
+        Reply::raw(503, "").header("x-request-id", "r1"),
     )
     .await;
     assert!(response.url().as_str().ends_with("/thing"));
@@ -211,8 +180,7 @@ async fn a_retry_after_equal_to_the_cap_is_slept_one_over_it_is_not() {
     let (_, attempts, recorded) = exec_raw(
         reqwest::Method::GET,
         at_cap.clone(),
-        "429 Too Many Requests",
-        "retry-after: 0\r\n",
+        Reply::raw(429, "").header("retry-after", "0"),
     )
     .await;
     assert_eq!(attempts, 3);
@@ -224,8 +192,7 @@ async fn a_retry_after_equal_to_the_cap_is_slept_one_over_it_is_not() {
     let (_, attempts, recorded) = exec_raw(
         reqwest::Method::GET,
         at_cap,
-        "429 Too Many Requests",
-        "retry-after: 1\r\n",
+        Reply::raw(429, "").header("retry-after", "1"),
     )
     .await;
     assert_eq!(attempts, 1);
@@ -235,29 +202,6 @@ async fn a_retry_after_equal_to_the_cap_is_slept_one_over_it_is_not() {
             cap: Duration::ZERO
         })
     );
-}
-
-/// A server on 127.0.0.1 whose every connection gets `reply` and is then held open
-/// (`hold`) or closed.
-async fn raw(reply: &'static str, hold: bool) -> (String, Arc<AtomicU32>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/thing", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicU32::new(0));
-    let seen = count.clone();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            seen.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let _ = s.read(&mut buf).await;
-                let _ = s.write_all(reply.as_bytes()).await;
-                if hold {
-                    tokio::time::sleep(Duration::from_secs(60)).await;
-                }
-            });
-        }
-    });
-    (url, count)
 }
 
 /// The transport error of one GET of `url` with `timeout`, as the retry loop sees it.
@@ -288,16 +232,13 @@ async fn transport_errors_are_retried_with_the_reason_logged() {
     let refused = transport_error(&closed, Duration::from_secs(10)).await;
     assert_eq!(decision(&refused).as_deref(), Some("connection failed"));
 
-    let (silent, _) = raw("", true).await;
-    let slow = transport_error(&silent, Duration::from_millis(50)).await;
+    let silent = ScriptServer::start(|_| Reply::raw(200, "").fault(Fault::Stall)).await;
+    let slow = transport_error(&silent.url, Duration::from_millis(50)).await;
     assert_eq!(decision(&slow).as_deref(), Some("timed out"));
 
-    let (short, _) = raw(
-        "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"a\"",
-        false,
-    )
-    .await;
-    let cut = transport_error(&short, Duration::from_secs(10)).await;
+    // The whole `content-length` declared, half of the body sent, then the connection closed.
+    let short = ScriptServer::start(|_| Reply::raw(200, [b' '; 100]).fault(Fault::Truncated)).await;
+    let cut = transport_error(&short.url, Duration::from_secs(10)).await;
     assert_eq!(
         decision(&cut).as_deref(),
         Some("response body interrupted"),
@@ -346,11 +287,9 @@ async fn a_request_that_cannot_be_sent_fails_at_once_without_retries() {
 #[tokio::test]
 async fn a_redirect_loop_is_not_retried() {
     let run = |policy: RetryPolicy| async move {
-        let (url, count) = raw(
-            "HTTP/1.1 302 Found\r\nlocation: /thing\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-            false,
-        )
-        .await;
+        let server =
+            ScriptServer::start(|_| Reply::raw(302, "").header("location", "/thing")).await;
+        let url = format!("{}/thing", server.url);
         let http = elevenlabs_agent_tests::config::http_client_builder()
             .build()
             .unwrap();
@@ -364,7 +303,7 @@ async fn a_redirect_loop_is_not_retried() {
         let err = outcome.expect_err("too many redirects");
         assert!(err.is_redirect(), "{err:?}");
         assert_eq!(decision(&err), None);
-        count.load(Ordering::SeqCst)
+        server.count()
     };
     // As many requests as with retries disabled: the one attempt's redirects.
     let once = run(RetryPolicy::disabled()).await;
